@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+const RUN_MODES = ['api', 'worker'] as const;
+export type RunMode = (typeof RUN_MODES)[number];
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const list = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+/** Every environment variable Switchboard reads. Nothing else touches process.env. */
+const ZEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(3000).pipe(z.number().max(65535)),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_MAX: int(10, 1),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  RUN_MODES: list.pipe(z.array(z.enum(RUN_MODES)).min(1)).default(['api', 'worker']),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes); generate one with `openssl rand -hex 32`')
+    .optional(),
+  CORS_ORIGINS: list.default([]),
+  TRUST_PROXY: bool.default(false),
+  BODY_LIMIT_BYTES: int(1_048_576, 1024),
+  UPLOAD_LIMIT_BYTES: int(26_214_400, 1024),
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
+  RATE_LIMIT_AUTH: int(5, 1),
+  RATE_LIMIT_GENERAL: int(100, 1),
+  RATE_LIMIT_UPLOAD: int(10, 1),
+  RATE_LIMIT_AI: int(20, 1),
+  RATE_LIMIT_ANALYTICS: int(50, 1),
+  RATE_LIMIT_WEBHOOKS: int(1000, 1),
+  MAX_EVENT_LOOP_DELAY_MS: int(1000, 0),
+  WORKER_CONCURRENCY: int(4, 1),
+  WORKER_POLL_INTERVAL_MS: int(500, 10),
+  JOB_LEASE_MS: int(60_000, 100),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
+});
+
+export type RateLimitCategory = 'auth' | 'general' | 'upload' | 'ai' | 'analytics' | 'webhooks';
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  database: { url?: string; poolMax: number; isEmbedded: boolean };
+  redisUrl?: string;
+  runModes: readonly RunMode[];
+  logLevel: string;
+  encryptionKey?: string;
+  corsOrigins: readonly string[];
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  uploadLimitBytes: number;
+  rateLimit: { enabled: boolean; windowMs: number; max: Record<RateLimitCategory, number> };
+  maxEventLoopDelayMs: number;
+  worker: { concurrency: number; pollIntervalMs: number; leaseMs: number };
+  shutdownTimeoutMs: number;
+}>;
+
+export class ConfigError extends Error {}
+
+/** Empty strings count as unset, so `FOO=` in a shell or .env file falls back to the default. */
+const withoutEmpty = (env: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+
+export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
+  const parsed = ZEnv.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid configuration: ${name}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    dataDir: e.DATA_DIR,
+    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, isEmbedded: !e.DATABASE_URL },
+    redisUrl: e.REDIS_URL,
+    runModes: Object.freeze([...new Set(e.RUN_MODES)]),
+    logLevel: e.LOG_LEVEL,
+    encryptionKey: e.ENCRYPTION_KEY,
+    corsOrigins: Object.freeze(e.CORS_ORIGINS),
+    trustProxy: e.TRUST_PROXY,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
+    rateLimit: {
+      enabled: e.RATE_LIMIT_ENABLED,
+      windowMs: e.RATE_LIMIT_WINDOW_MS,
+      max: {
+        auth: e.RATE_LIMIT_AUTH,
+        general: e.RATE_LIMIT_GENERAL,
+        upload: e.RATE_LIMIT_UPLOAD,
+        ai: e.RATE_LIMIT_AI,
+        analytics: e.RATE_LIMIT_ANALYTICS,
+        webhooks: e.RATE_LIMIT_WEBHOOKS,
+      },
+    },
+    maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
+    worker: { concurrency: e.WORKER_CONCURRENCY, pollIntervalMs: e.WORKER_POLL_INTERVAL_MS, leaseMs: e.JOB_LEASE_MS },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+};
+
+export const hasMode = (config: Config, mode: RunMode): boolean => config.runModes.includes(mode);

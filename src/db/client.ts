@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+
+import { acquireDataDirLock } from './data-dir-lock.js';
+import { schema } from './schema.js';
+
+type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Anything a repository can run statements on: the database or an open transaction. */
+export type Executor = Db | Tx;
+
+/** Minimal raw access for the migration runner, which must hold one session for its advisory lock. */
+export type SqlSession = {
+  exec: (sql: string) => Promise<void>;
+  query: <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+  release: () => Promise<void>;
+};
+
+export type PoolStats = { total: number; idle: number; waiting: number };
+
+export type Database = {
+  kind: 'embedded' | 'postgres';
+  db: Db;
+  session: () => Promise<SqlSession>;
+  poolStats: () => PoolStats;
+  close: () => Promise<void>;
+};
+
+export const openPglite = async (dataDir?: string): Promise<PGlite> =>
+  PGlite.create(dataDir ? join(dataDir, 'pgdata') : undefined, { extensions: { vector } });
+
+/** Wraps an already open PGlite; the caller owns its lifecycle unless `closeClient` is set. */
+export const fromPglite = (client: PGlite, options: { onClose?: () => void | Promise<void> } = {}): Database => ({
+  kind: 'embedded',
+  db: drizzlePglite({ client, schema }) as unknown as Db,
+  session: async () => ({
+    exec: async (text) => {
+      await client.exec(text);
+    },
+    query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
+    release: async () => {},
+  }),
+  poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+  close: async () => {
+    await client.close();
+    await options.onClose?.();
+  },
+});
+
+export const openPostgres = (url: string, poolMax: number): Database => {
+  const pool = new pg.Pool({ connectionString: url, max: poolMax });
+  // An idle client losing its server connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return {
+    kind: 'postgres',
+    db: drizzlePg({ client: pool, schema }) as unknown as Db,
+    session: async () => {
+      const client = await pool.connect();
+      return {
+        exec: async (text) => {
+          await client.query(text);
+        },
+        query: async <T>(text: string, params?: unknown[]) =>
+          (await client.query(text, params)).rows as T[],
+        release: async () => client.release(),
+      };
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => pool.end(),
+  };
+};
+
+export const openDatabase = async (options: {
+  url?: string;
+  dataDir: string;
+  poolMax: number;
+}): Promise<Database> => {
+  if (options.url) return openPostgres(options.url, options.poolMax);
+  const lock = acquireDataDirLock(options.dataDir);
+  try {
+    return fromPglite(await openPglite(options.dataDir), { onClose: lock.release });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+};
+
+/** Raw SQL rows; the driver-generic db type cannot know the row shape of a hand-written statement. */
+export const queryRows = async <T>(db: Executor, query: SQL): Promise<T[]> =>
+  ((await db.execute(query)) as unknown as { rows: T[] }).rows;

@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+
+import type { TenantContext } from '../app/context.js';
+import type { BackoffPolicy } from './backoff.js';
+
+export type JobRun = {
+  id: string;
+  attempt: number;
+  /** Set when the payload carries a tenantId: the worker rebuilds a system context for that tenant. */
+  ctx?: TenantContext;
+  /** Aborted when shutdown gives up waiting for the handler. */
+  signal: AbortSignal;
+};
+
+export type JobDefinition<P = unknown> = {
+  name: string;
+  payload: z.ZodType<P>;
+  maxAttempts?: number;
+  backoff?: BackoffPolicy;
+  /** Must be idempotent: a worker killed after the effect but before acknowledging runs it again. */
+  handler: (payload: P, run: JobRun) => Promise<void>;
+};
+
+/** A system-wide cron schedule that enqueues `job` with `payload` at each tick. */
+export type ScheduleDefinition = { name: string; cron: string; job: string; payload: unknown };
+
+export const defineJob = <P>(definition: JobDefinition<P>): JobDefinition<P> => definition;
+
+export type JobRegistry = ReadonlyMap<string, JobDefinition>;
+
+// Definitions differ in payload type; the registry only hands each payload back to its own definition.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyJobDefinition = JobDefinition<any>;
+
+export const createJobRegistry = (definitions: AnyJobDefinition[]): JobRegistry => {
+  const registry = new Map<string, JobDefinition>();
+  for (const definition of definitions) {
+    if (registry.has(definition.name)) throw new Error(`job ${definition.name} is defined twice`);
+    registry.set(definition.name, definition);
+  }
+  return registry;
+};

@@ -1,0 +1,38 @@
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+
+import type { TenantContext } from '../../app/context.js';
+import type { Executor } from '../../db/client.js';
+import { apiKeys, tenants } from '../../db/schema.js';
+import { newId } from '../../lib/ids.js';
+
+export type NewApiKey = { name: string; prefix: string; keyHash: string; scopes: string[]; expiresAt?: Date };
+
+export const createApiKeysRepo = (db: Executor) => ({
+  forTenant: (ctx: Pick<TenantContext, 'tenantId'>) => ({
+    insert: async (key: NewApiKey) =>
+      (await db.insert(apiKeys).values({ id: newId(), tenantId: ctx.tenantId, ...key }).returning())[0]!,
+  }),
+
+  /** Authentication is the one lookup that precedes a tenant: the key's hash is what identifies the tenant. */
+  findActiveByHash: async (keyHash: string) =>
+    (
+      await db
+        .select({ key: apiKeys, tenantStatus: tenants.status })
+        .from(apiKeys)
+        .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+        .where(
+          and(
+            eq(apiKeys.keyHash, keyHash),
+            isNull(apiKeys.revokedAt),
+            or(isNull(apiKeys.expiresAt), sql`${apiKeys.expiresAt} > now()`),
+          ),
+        )
+    )[0],
+
+  /** Written at most once a minute per key, so authentication does not turn every read into a write. */
+  touchLastUsed: (id: string) =>
+    db
+      .update(apiKeys)
+      .set({ lastUsedAt: sql`now()` })
+      .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`)))),
+});

@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { pino } from 'pino';
+import { inject } from 'vitest';
+
+import { buildApp, type App } from '../../src/app/build-app.js';
+import { createContainer, type Container } from '../../src/app/container.js';
+import { loadConfig, type Config } from '../../src/config/env.js';
+import type { Database } from '../../src/db/client.js';
+import type { AnyJobDefinition, ScheduleDefinition } from '../../src/jobs/registry.js';
+import { openTestDatabase } from './databases.js';
+
+export type TestApp = { app: App; container: Container; database: Database; config: Config; close: () => Promise<void> };
+
+export type TestAppOptions = {
+  env?: Record<string, string>;
+  jobs?: AnyJobDefinition[];
+  schedules?: ScheduleDefinition[];
+};
+
+/** The real app on its own freshly migrated database (PGlite, or PostgreSQL when TEST_DATABASE_URL is set). */
+export const createTestApp = async (options: TestAppOptions = {}): Promise<TestApp> => {
+  const database = await openTestDatabase(inject('databaseTemplate'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-app-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    RUN_MODES: 'api',
+    WORKER_POLL_INTERVAL_MS: '20',
+    ...options.env,
+  });
+  const container = await createContainer({
+    config,
+    database,
+    logger: pino({ level: config.logLevel }),
+    jobs: options.jobs,
+    schedules: options.schedules,
+  });
+  const app = await buildApp(container);
+  await app.ready();
+  return {
+    app,
+    container,
+    database,
+    config,
+    close: async () => {
+      await app.close();
+      await container.close();
+      await database.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};

@@ -65,6 +65,7 @@ export const createContainer = async (options: ContainerOptions) => {
     redis,
     metrics,
     queue,
+    scheduler,
     worker,
     modules,
     /** Stops the worker (waiting for in-flight jobs), then closes connections. The database is the caller's. */

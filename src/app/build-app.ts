@@ -7,6 +7,7 @@ import { systemRoutes, type RouteInfo } from '../modules/system/system.routes.js
 import type { Container } from './container.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerGracefulClose } from './plugins/graceful-close.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
@@ -52,6 +53,7 @@ export const buildApp = async (container: Container) => {
 
   registerErrorHandler(app);
   registerRequestContext(app);
+  registerGracefulClose(app);
   registerMetrics(app, container.metrics);
   await registerSecurity(app, config);
   registerAuth(app, modules.apiKeys.authenticate);

@@ -36,7 +36,8 @@ export const createContainer = async (options: ContainerOptions) => {
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true }) : undefined;
   if (redis) await redis.connect();
 
-  const maintenance = createMaintenanceJobs({ db });
+  // The queue validates against the registry, and the prune job needs the queue: a thunk breaks the cycle.
+  const maintenance = createMaintenanceJobs({ db, queue: () => queue });
   const registry = createJobRegistry([...maintenance.jobs, ...(options.jobs ?? [])]);
   const queue = createQueue({ registry, leaseMs: config.worker.leaseMs });
   const metrics = createMetrics({ poolStats: database.poolStats, queueDepth: () => queue.depth(db) });

@@ -29,6 +29,7 @@ export type PoolStats = { total: number; idle: number; waiting: number };
 export type Database = {
   kind: 'embedded' | 'postgres';
   db: Db;
+  ping: () => Promise<void>;
   session: () => Promise<SqlSession>;
   poolStats: () => PoolStats;
   close: () => Promise<void>;
@@ -41,6 +42,9 @@ export const openPglite = async (dataDir?: string): Promise<PGlite> =>
 export const fromPglite = (client: PGlite, options: { onClose?: () => void | Promise<void> } = {}): Database => ({
   kind: 'embedded',
   db: drizzlePglite({ client, schema }) as unknown as Db,
+  ping: async () => {
+    await client.query('SELECT 1');
+  },
   session: async () => ({
     exec: async (text) => {
       await client.exec(text);
@@ -62,6 +66,9 @@ export const openPostgres = (url: string, poolMax: number): Database => {
   return {
     kind: 'postgres',
     db: drizzlePg({ client: pool, schema }) as unknown as Db,
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
     session: async () => {
       const client = await pool.connect();
       return {

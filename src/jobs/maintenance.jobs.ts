@@ -1,20 +1,18 @@
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 
 import type { Db } from '../db/client.js';
+import type { Queue } from './queue.js';
 import { defineJob, type ScheduleDefinition } from './registry.js';
 
 const COMPLETED_RETENTION_DAYS = 7;
 
-/** Completed jobs are kept a week for inspection, then pruned so the claim indexes stay small. Dead jobs stay. */
-export const createMaintenanceJobs = (deps: { db: Db }) => ({
+export const createMaintenanceJobs = (deps: { db: Db; queue: () => Queue }) => ({
   jobs: [
     defineJob({
       name: 'jobs.prune',
       payload: z.object({}),
       handler: async () => {
-        await deps.db.execute(sql`
-          DELETE FROM jobs WHERE state = 'completed' AND completed_at < now() - make_interval(days => ${COMPLETED_RETENTION_DAYS})`);
+        await deps.queue().pruneCompleted(deps.db, COMPLETED_RETENTION_DAYS);
       },
     }),
   ],

@@ -151,6 +151,14 @@ export const createQueue = (deps: { registry: JobRegistry; leaseMs: number }) =>
         min(run_at) FILTER (WHERE state = 'queued' AND run_at <= now()) AS oldest
       FROM jobs WHERE state IN ('queued', 'running', 'dead') GROUP BY name ORDER BY name`),
 
+  /** Completed jobs are kept for inspection, then pruned so the claim indexes stay small. Dead jobs stay. */
+  pruneCompleted: async (db: Executor, olderThanDays: number): Promise<number> =>
+    (
+      await queryRows<{ id: string }>(db, sql`
+        DELETE FROM jobs WHERE state = 'completed' AND completed_at < now() - make_interval(days => ${olderThanDays})
+        RETURNING id`)
+    ).length,
+
   get: async (db: Executor, id: string): Promise<JobRow | undefined> =>
     (await db.select().from(jobs).where(eq(jobs.id, id)))[0],
 });

@@ -1,6 +1,5 @@
 import { statfs } from 'node:fs/promises';
 
-import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 
 import type { Database } from '../../db/client.js';
@@ -30,7 +29,7 @@ export const createHealthService = (deps: {
   const { database } = deps;
   return {
     readiness: async () => {
-      const db = await timed(() => database.db.execute(sql`SELECT 1`));
+      const db = await timed(database.ping);
       const pending = db.ok ? await pendingMigrations(database) : [];
       const migrations: Check = db.ok && pending.length === 0 ? { ok: true } : { ok: false, detail: pending.length ? `pending: ${pending.join(', ')}` : 'database unreachable' };
       const worker: Check = !deps.isWorkerEnabled
@@ -42,7 +41,7 @@ export const createHealthService = (deps: {
     },
 
     deep: async () => {
-      const db = await timed(() => database.db.execute(sql`SELECT 1`));
+      const db = await timed(database.ping);
       const depth = db.ok ? await deps.queue.depth(database.db) : [];
       const oldest = depth.map((row) => row.oldest).filter((value) => value !== null).map((value) => new Date(value!).getTime());
       const redis = deps.redis ? await timed(() => deps.redis!.ping()) : undefined;

@@ -8,7 +8,7 @@ const RAW_DATABASE = {
   ],
   patterns: [
     { group: ['@electric-sql/*', 'drizzle-orm/*'], message: 'Only src/db and *.repo.ts talk to the database.' },
-    { group: ['**/db/schema.js'], message: 'Tables are reached through a repo, never from services or routes.', allowTypeImports: true },
+    { group: ['**/db/schema.js', '**/db/tables/*'], message: 'Tables are reached through a repo, never from services or routes.', allowTypeImports: true },
     { group: ['**/db/client.js'], message: 'Services get the db through deps; queries belong in *.repo.ts.', allowTypeImports: true },
   ],
 };

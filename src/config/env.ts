@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 import { z } from 'zod';
 
 const RUN_MODES = ['api', 'worker'] as const;
@@ -47,7 +49,23 @@ const ZEnv = z.object({
   WORKER_POLL_INTERVAL_MS: int(500, 10),
   JOB_LEASE_MS: int(60_000, 100),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
+  OUTBOUND_ALLOW_HOSTS: list.default([]),
+  OUTBOUND_ALLOW_PORTS: list.pipe(z.array(z.string().regex(/^\d{1,5}$/, 'must be port numbers').transform(Number).pipe(z.number().min(1).max(65535)))).default([]),
+  OUTBOUND_TIMEOUT_MS: int(30_000, 100),
+  OUTBOUND_MAX_BYTES: int(10_485_760, 1024),
+  OUTBOUND_MAX_REDIRECTS: int(5, 0),
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  S3_BUCKET: z.string().min(3).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or end with "/", e.g. switchboard/').default(''),
 });
+
+/** The names of every variable, for the documentation check. */
+export const ENV_VARIABLES: readonly string[] = Object.keys(ZEnv.shape);
 
 export type RateLimitCategory = 'auth' | 'general' | 'upload' | 'ai' | 'analytics' | 'webhooks';
 
@@ -70,6 +88,23 @@ export type Config = Readonly<{
   maxEventLoopDelayMs: number;
   worker: { concurrency: number; pollIntervalMs: number; leaseMs: number };
   shutdownTimeoutMs: number;
+  /** Outbound HTTP (src/adapters/http): what may be reached, and the caps per call. */
+  outbound: { allowHosts: readonly string[]; allowPorts: readonly number[]; timeoutMs: number; maxBytes: number; maxRedirects: number };
+  /** Uploaded originals: local files under DATA_DIR/files, or an S3-compatible bucket. */
+  storage:
+    | { driver: 'local'; dir: string }
+    | {
+        driver: 's3';
+        s3: {
+          bucket: string;
+          region: string;
+          endpoint?: string;
+          forcePathStyle: boolean;
+          accessKeyId?: string;
+          secretAccessKey?: string;
+          prefix: string;
+        };
+      };
 }>;
 
 export class ConfigError extends Error {}
@@ -86,6 +121,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${name}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.STORAGE_DRIVER === 's3' && !e.S3_BUCKET) throw new ConfigError('Invalid configuration: S3_BUCKET: required when STORAGE_DRIVER=s3');
   return Object.freeze({
     env: e.NODE_ENV,
     port: e.PORT,
@@ -116,6 +152,28 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     worker: { concurrency: e.WORKER_CONCURRENCY, pollIntervalMs: e.WORKER_POLL_INTERVAL_MS, leaseMs: e.JOB_LEASE_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    outbound: {
+      allowHosts: Object.freeze(e.OUTBOUND_ALLOW_HOSTS),
+      allowPorts: Object.freeze(e.OUTBOUND_ALLOW_PORTS),
+      timeoutMs: e.OUTBOUND_TIMEOUT_MS,
+      maxBytes: e.OUTBOUND_MAX_BYTES,
+      maxRedirects: e.OUTBOUND_MAX_REDIRECTS,
+    },
+    storage:
+      e.STORAGE_DRIVER === 's3'
+        ? {
+            driver: 's3',
+            s3: {
+              bucket: e.S3_BUCKET!,
+              region: e.S3_REGION,
+              endpoint: e.S3_ENDPOINT,
+              forcePathStyle: e.S3_FORCE_PATH_STYLE,
+              accessKeyId: e.S3_ACCESS_KEY_ID,
+              secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+              prefix: e.S3_PREFIX,
+            },
+          }
+        : { driver: 'local', dir: join(e.DATA_DIR, 'files') },
   });
 };
 

@@ -12,6 +12,9 @@ export const tenants = pgTable('tenants', {
   id: uuid('id').primaryKey(),
   name: text('name').notNull(),
   status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
+  /** Added by 0002_identity: locale and branding (settings), session and password policy, IP allow-list (security). */
+  settings: jsonb('settings').notNull().default(sql`'{}'::jsonb`),
+  security: jsonb('security').notNull().default(sql`'{}'::jsonb`),
   ...timestamps,
 });
 
@@ -29,6 +32,8 @@ export const apiKeys = pgTable(
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    /** Added by 0002_identity; a plain column here because users are defined after this file. */
+    createdBy: uuid('created_by'),
     createdAt: timestamps.createdAt,
   },
   (t) => [index('api_keys_tenant_idx').on(t.tenantId)],

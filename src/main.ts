@@ -7,6 +7,7 @@ import { ConfigError, hasMode, loadConfig } from './config/env.js';
 import { openDatabase } from './db/client.js';
 import { DataDirInUseError } from './db/data-dir-lock.js';
 import { migrate } from './db/migrate.js';
+import { ensureDemoTenant } from './modules/auth/demo-tenant.js';
 
 /** Failures a user can fix get one plain line, not a stack trace. */
 const exitWith = (message: string): never => {
@@ -38,6 +39,10 @@ const start = async () => {
   if (applied.length) logger.info({ migrations: applied }, 'applied migrations');
 
   const container = await createContainer({ config, database, logger });
+  // An embedded install starts with nobody able to sign in: make a demo tenant and owner (only when no user exists).
+  if (database.kind === 'embedded') {
+    await ensureDemoTenant({ db: database.db, tenants: container.modules.tenants, auth: container.auth.service, logger });
+  }
   let app: App | undefined;
   if (hasMode(config, 'api')) {
     app = await buildApp(container);

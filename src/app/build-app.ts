@@ -1,18 +1,35 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 
+import { agentsRoutes } from '../modules/agents/agents.routes.js';
+import { aiProvidersRoutes } from '../modules/ai-providers/ai-providers.routes.js';
+import { apiKeysRoutes } from '../modules/api-keys/api-keys.routes.js';
+import { auditRoutes } from '../modules/audit/audit.routes.js';
+import { chatRoutes } from '../modules/chat/chat.routes.js';
+import { authRoutes, jwksRoutes } from '../modules/auth/auth.routes.js';
+import { crawlerRoutes } from '../modules/crawler/crawler.routes.js';
+import { gdprRoutes } from '../modules/gdpr/gdpr.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
+import { knowledgeRoutes } from '../modules/knowledge/knowledge.routes.js';
 import { labelsRoutes } from '../modules/labels/labels.routes.js';
+import { rbacRoutes } from '../modules/rbac/rbac.routes.js';
+import { teamRoutes } from '../modules/team/team.routes.js';
+import { retrievalRoutes } from '../modules/retrieval/retrieval.routes.js';
 import { systemRoutes, type RouteInfo } from '../modules/system/system.routes.js';
+import { tenantsAdminRoutes } from '../modules/tenants/tenants-admin.routes.js';
+import { tenantRoutes } from '../modules/tenants/tenants.routes.js';
+import { usersRoutes } from '../modules/users/users.routes.js';
 import type { Container } from './container.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerGracefulClose } from './plugins/graceful-close.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { registerPlatformAdmin } from './plugins/platform-admin.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { genRequestId, registerRequestContext } from './plugins/request-context.js';
 import { registerSecurity } from './plugins/security.js';
+import { registerTenantAccess } from './plugins/tenant-access.js';
 
 const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
@@ -33,7 +50,9 @@ export const buildApp = async (container: Container) => {
   // One line per request, after it is answered; probes only at debug so they do not drown the log.
   app.addHook('onResponse', async (req, reply) => {
     const level = QUIET_ROUTES.has(req.routeOptions.url ?? '') ? 'debug' : 'info';
-    req.log[level]({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    // Routes whose URL carries a one-time secret (e-mail links, OAuth codes) log their template, never the values.
+    const url = req.routeOptions.config.isSecretInUrl ? req.routeOptions.url : req.url;
+    req.log[level]({ method: req.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
   const routes: RouteInfo[] = [];
@@ -56,15 +75,36 @@ export const buildApp = async (container: Container) => {
   registerGracefulClose(app);
   registerMetrics(app, container.metrics);
   await registerSecurity(app, config);
-  registerAuth(app, modules.apiKeys.authenticate);
+  // API keys and user access tokens (src/modules/auth/authenticator.ts).
+  const authenticate = container.auth.authenticate;
+  registerAuth(app, authenticate);
+  // Right after authentication: suspension and IP allow-list for tenant calls, platform-admin check for /admin.
+  registerTenantAccess(app, modules.tenants.accessOf);
+  registerPlatformAdmin(app, { authenticate, isPlatformAdmin: modules.tenantsAdmin.isPlatformAdmin });
   await registerRateLimit(app, config, container.redis);
   await registerOpenApi(app, config, container.version);
 
   await app.register(healthRoutes(modules.health, container.metrics, container.version));
+  await app.register(jwksRoutes(container.auth.service));
   await app.register(
     async (api) => {
       await api.register(systemRoutes(routes));
       await api.register(labelsRoutes(modules.labels));
+      await api.register(authRoutes(container.auth.service, container.auth.social));
+      await api.register(rbacRoutes(modules.rbac));
+      await api.register(apiKeysRoutes(modules.apiKeys));
+      await api.register(usersRoutes(modules.users));
+      await api.register(teamRoutes(modules.team));
+      await api.register(knowledgeRoutes(modules.knowledge, { uploadLimitBytes: config.uploadLimitBytes }));
+      await api.register(crawlerRoutes(modules.crawler));
+      await api.register(retrievalRoutes(modules.retrieval));
+      await api.register(auditRoutes(modules.audit));
+      await api.register(aiProvidersRoutes(modules.aiProviders));
+      await api.register(agentsRoutes(modules.agents));
+      await api.register(chatRoutes(modules.chat));
+      await api.register(tenantRoutes(modules.tenants));
+      await api.register(tenantsAdminRoutes(modules.tenantsAdmin));
+      await api.register(gdprRoutes(modules.gdpr));
     },
     { prefix: '/api/v1' },
   );

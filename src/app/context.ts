@@ -11,6 +11,22 @@ export type TenantContext = Readonly<{
   tenantId: string;
   actor: Actor;
   permissions: ReadonlySet<string>;
+  /** Where the call came from, for the audit trail; absent in jobs. */
+  ip?: string;
+  userAgent?: string;
+}>;
+
+/**
+ * A platform operator acting across tenants (platform-admin routes). Deliberately not a TenantContext: it has no
+ * tenant of its own, so a platform service cannot fall back to the caller's tenant for its target. Only the
+ * platform-admin plugin creates one, after checking `users.is_platform_admin`.
+ */
+export type PlatformContext = Readonly<{
+  requestId: string;
+  actor: { type: 'user'; id: string };
+  isPlatformAdmin: true;
+  ip?: string;
+  userAgent?: string;
 }>;
 
 /** Jobs run outside a request: the worker rebuilds a context from the tenantId the payload carries. */

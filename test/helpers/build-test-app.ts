@@ -11,8 +11,17 @@ import { loadConfig, type Config } from '../../src/config/env.js';
 import type { Database } from '../../src/db/client.js';
 import type { AnyJobDefinition, ScheduleDefinition } from '../../src/jobs/registry.js';
 import { openTestDatabase } from './databases.js';
+import { installSecretLeakGuard } from './secret-leak-guard.js';
 
-export type TestApp = { app: App; container: Container; database: Database; config: Config; close: () => Promise<void> };
+export type TestApp = {
+  app: App;
+  container: Container;
+  database: Database;
+  config: Config;
+  /** Leaks the response scan found (see secret-leak-guard.ts); close() fails when any remain. */
+  secretLeaks: string[];
+  close: () => Promise<void>;
+};
 
 export type TestAppOptions = {
   env?: Record<string, string>;
@@ -40,17 +49,21 @@ export const createTestApp = async (options: TestAppOptions = {}): Promise<TestA
     schedules: options.schedules,
   });
   const app = await buildApp(container);
+  // Every suite scans every response for password hashes, token hashes and re-shown API key secrets.
+  const leakGuard = installSecretLeakGuard(app, database.db);
   await app.ready();
   return {
     app,
     container,
     database,
     config,
+    secretLeaks: leakGuard.leaks,
     close: async () => {
       await app.close();
       await container.close();
       await database.close();
       await rm(dataDir, { recursive: true, force: true });
+      if (leakGuard.leaks.length > 0) throw new Error(leakGuard.leaks.join('\n'));
     },
   };
 };

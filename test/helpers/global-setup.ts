@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { PGlite } from '@electric-sql/pglite';
@@ -8,7 +7,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import type { TestProject } from 'vitest/node';
 
 import { fromPglite, openPostgres } from '../../src/db/client.js';
-import { migrate } from '../../src/db/migrate.js';
+import { listMigrations, migrate } from '../../src/db/migrate.js';
 import { adminQuery, databaseUrl, type TestDatabaseTemplate } from './databases.js';
 
 declare module 'vitest' {
@@ -17,7 +16,7 @@ declare module 'vitest' {
   }
 }
 
-/** Migrates once per run; every test file then starts from a copy (see docs/testing.md for the measured cost). */
+/** Migrates once (per run on PostgreSQL, per migration set on PGlite); every test file then starts from a copy (docs/testing.md). */
 export default async function setup(project: TestProject) {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (adminUrl) {
@@ -29,13 +28,22 @@ export default async function setup(project: TestProject) {
     project.provide('databaseTemplate', { kind: 'postgres', adminUrl, template });
     return async () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
   }
-  const dir = await mkdtemp(join(tmpdir(), 'switchboard-test-'));
-  const client = await PGlite.create({ extensions: { vector } });
-  await migrate(fromPglite(client));
-  const dump = await client.dumpDataDir('none');
-  await client.close();
-  const dumpPath = join(dir, 'template.tar');
-  await writeFile(dumpPath, Buffer.from(await dump.arrayBuffer()));
+  // Migrating a fresh PGlite costs seconds of CPU; the dump is cached by the migrations' content and the PGlite
+  // version, so only a run after one of them changed pays it.
+  const pglite = await readFile(join('node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8');
+  const digest = createHash('sha256').update(JSON.stringify([listMigrations(), pglite])).digest('hex').slice(0, 16);
+  const dir = join('node_modules', '.cache', 'switchboard-test');
+  const dumpPath = join(dir, `template-${digest}.tar`);
+  if (!(await stat(dumpPath).catch(() => undefined))) {
+    const client = await PGlite.create({ extensions: { vector } });
+    await migrate(fromPglite(client));
+    const dump = await client.dumpDataDir('none');
+    await client.close();
+    await mkdir(dir, { recursive: true });
+    // Written under a unique name and renamed, so concurrent runs never read a half-written template.
+    const partial = `${dumpPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+    await rename(partial, dumpPath);
+  }
   project.provide('databaseTemplate', { kind: 'embedded', dumpPath });
-  return async () => rm(dir, { recursive: true, force: true });
 }

@@ -19,14 +19,18 @@ declare module 'fastify' {
     /** The `resource:action` a caller needs. Every /api route must name one or be explicitly public. */
     permission?: string;
     public?: boolean;
+    /** A self-service route (the caller's own account): needs a user's access token, API keys are refused. */
+    signedIn?: boolean;
     rateLimitCategory?: RateLimitCategory;
+    /** The URL holds a secret (a mailed token, an OAuth code): the request log shows the route template instead. */
+    isSecretInUrl?: boolean;
   }
   interface FastifyRequest {
     ctx: TenantContext | null;
   }
 }
 
-const bearerToken = (req: FastifyRequest): string | undefined => {
+export const bearerToken = (req: FastifyRequest): string | undefined => {
   const header = req.headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -40,14 +44,14 @@ export const registerAuth = (app: FastifyInstance, authenticate: Authenticator) 
   // Denied by default: a route that forgets to declare its permission fails at start-up, not in production.
   app.addHook('onRoute', (route) => {
     const config = route.config ?? {};
-    if (route.url.startsWith('/api/') && !config.public && !config.permission) {
-      throw new Error(`route ${route.method} ${route.url} declares neither a permission nor public: true`);
+    if (route.url.startsWith('/api/') && !config.public && !config.permission && !config.platformAdmin && !config.signedIn) {
+      throw new Error(`route ${route.method} ${route.url} declares neither a permission, platformAdmin, signedIn nor public: true`);
     }
   });
 
   app.addHook('onRequest', async (req) => {
-    const { permission } = req.routeOptions.config;
-    if (!permission) return;
+    const { permission, signedIn } = req.routeOptions.config;
+    if (!permission && !signedIn) return;
     const token = bearerToken(req);
     if (!token) throw new AppError('AUTHENTICATION_FAILED', 'Missing credentials: send Authorization: Bearer <token>');
     const credential = await authenticate(token);
@@ -58,9 +62,14 @@ export const registerAuth = (app: FastifyInstance, authenticate: Authenticator) 
       tenantId: credential.tenantId,
       actor: credential.actor,
       permissions: credential.permissions,
+      ip: req.ip,
+      userAgent: req.headers['user-agent'],
     };
     req.log = req.log.child({ tenant_id: credential.tenantId });
-    requirePermission(req.ctx, permission);
+    if (signedIn && credential.actor.type !== 'user') {
+      throw new AppError('INSUFFICIENT_PERMISSIONS', 'This route acts on your own account: sign in with a user access token');
+    }
+    if (permission) requirePermission(req.ctx, permission);
   });
 };
 

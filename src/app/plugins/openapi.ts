@@ -25,14 +25,19 @@ export const registerOpenApi = async (app: FastifyInstance, config: Config, vers
     },
     transform: (input) => {
       const transformed = jsonSchemaTransform(input);
-      const { permission } = input.route.config ?? {};
-      if (!permission) return transformed;
+      const { permission, platformAdmin, signedIn } = input.route.config ?? {};
+      if (!permission && !platformAdmin && !signedIn) return transformed;
+      const requirement = permission
+        ? `Requires permission \`${permission}\`.`
+        : platformAdmin
+          ? 'Requires a platform administrator (user access token).'
+          : 'Requires a signed-in user (access token; API keys are refused).';
       return {
         ...transformed,
         schema: {
           ...transformed.schema,
           security: [{ bearerAuth: [] }],
-          description: [transformed.schema.description, `Requires permission \`${permission}\`.`]
+          description: [transformed.schema.description, requirement]
             .filter(Boolean)
             .join('\n\n'),
         },

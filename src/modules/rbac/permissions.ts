@@ -4,6 +4,8 @@
  */
 export const PERMISSION_CATALOGUE = {
   tenant: ['tenant:read', 'tenant:update'],
+  // Every signed-in person edits their own name, avatar and phone; a separate permission keeps the route explicit.
+  profile: ['profile:write'],
   users: ['users:read', 'users:write', 'users:delete'],
   team: ['team:read', 'team:invite', 'team:manage'],
   roles: ['roles:read', 'roles:write', 'roles:delete'],
@@ -12,6 +14,8 @@ export const PERMISSION_CATALOGUE = {
   labels: ['labels:read', 'labels:write', 'labels:delete'],
   knowledge: ['knowledge:read', 'knowledge:write', 'knowledge:delete'],
   agents: ['agents:read', 'agents:write', 'agents:delete'],
+  // LLM credentials: separate from agents so that editing an agent does not grant reading or replacing keys.
+  'ai-providers': ['ai-providers:read', 'ai-providers:write', 'ai-providers:delete'],
   conversations: ['conversations:read', 'conversations:write', 'conversations:delete'],
   channels: ['channels:read', 'channels:write', 'channels:delete'],
   webhooks: ['webhooks:read', 'webhooks:write', 'webhooks:delete'],
@@ -42,6 +46,7 @@ export const BUILTIN_ROLES: Record<BuiltinRoleKey, { name: string; description: 
     description: 'Human support: works conversations, reads knowledge and agents',
     permissions: [
       'tenant:read',
+      'profile:write',
       'team:read',
       'labels:read',
       'labels:write',
@@ -53,7 +58,7 @@ export const BUILTIN_ROLES: Record<BuiltinRoleKey, { name: string; description: 
       'analytics:read',
     ],
   },
-  viewer: { name: 'Viewer', description: 'Reads everything, changes nothing', permissions: reads },
+  viewer: { name: 'Viewer', description: 'Reads everything, changes nothing but their own profile', permissions: [...reads, 'profile:write'] },
 };
 
 /** Effective permissions: the union of the user's built-in roles, custom roles and direct grants. */

@@ -1,0 +1,138 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { APICallError, streamText, type LanguageModel } from 'ai';
+
+import { OutboundBlockedError, OutboundRequestError } from '../http/port.js';
+import { LlmError, type LlmCheck, type LlmConnection, type LlmPort, type LlmStreamPart, type LlmUsage } from './port.js';
+
+const DEFAULT_BASE_URL: Record<LlmConnection['provider'], string | undefined> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com/v1',
+  'openai-compatible': undefined,
+};
+const ANTHROPIC_VERSION = '2023-06-01';
+
+export const baseUrlOf = (connection: LlmConnection): string => {
+  const url = connection.baseUrl ?? DEFAULT_BASE_URL[connection.provider];
+  if (!url) throw new LlmError('bad_request', `a base URL is required for ${connection.provider} providers`);
+  return url.replace(/\/+$/, '');
+};
+
+/** One builder maps a credential to an AI SDK model (after Langfuse's buildAiSdkModel); all calls use `fetch`. */
+const languageModel = (connection: LlmConnection, model: string, fetch: typeof globalThis.fetch): LanguageModel => {
+  const baseURL = baseUrlOf(connection);
+  switch (connection.provider) {
+    case 'anthropic':
+      // An explicit key (even empty) keeps the SDK from falling back to ANTHROPIC_API_KEY in the environment.
+      return createAnthropic({ baseURL, apiKey: connection.apiKey ?? '', fetch })(model);
+    case 'openai':
+    case 'openai-compatible':
+      return createOpenAICompatible({ name: connection.provider, baseURL, apiKey: connection.apiKey, fetch, includeUsage: true }).chatModel(model);
+  }
+};
+
+const kindOfStatus = (status: number): LlmError['kind'] => {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500 || status === 408) return 'unavailable';
+  return 'bad_request';
+};
+
+/** Translates SDK, transport and abort errors into LlmError, keeping provider bodies (which may echo input) out. */
+export const toLlmError = (error: unknown, signal?: AbortSignal): LlmError => {
+  if (error instanceof LlmError) return error;
+  if (signal?.aborted) return new LlmError('aborted', 'the call was aborted', { cause: error });
+  if (APICallError.isInstance(error)) {
+    const status = error.statusCode;
+    // A 2xx here means the answer broke off mid-stream (connection lost): the provider is what failed.
+    if (status === undefined || status < 400) return new LlmError('unavailable', 'the provider connection failed', { status, cause: error });
+    return new LlmError(kindOfStatus(status), `the provider answered HTTP ${status}`, { status, cause: error });
+  }
+  if (error instanceof OutboundBlockedError) return new LlmError('bad_request', `the provider address is not allowed: ${error.message}`, { cause: error });
+  if (error instanceof OutboundRequestError) return new LlmError('unavailable', `the provider call failed (${error.reason})`, { cause: error });
+  if (error instanceof Error && error.name === 'AbortError') return new LlmError('aborted', 'the call was aborted', { cause: error });
+  return new LlmError('unavailable', 'the provider call failed', { cause: error });
+};
+
+/** Servers that omit usage still get metered: ~4 characters per token is the usual rule of thumb for English. */
+const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+const usageOf = (
+  reported: { inputTokens?: number; outputTokens?: number },
+  estimate: { input: string; output: string },
+): LlmUsage => {
+  const inputTokens = reported.inputTokens ?? estimateTokens(estimate.input);
+  const outputTokens = reported.outputTokens ?? estimateTokens(estimate.output);
+  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+};
+
+const modelsRequest = (connection: LlmConnection): { url: string; headers: Record<string, string> } => {
+  const url = `${baseUrlOf(connection)}/models`;
+  if (connection.provider === 'anthropic') {
+    return { url, headers: { 'x-api-key': connection.apiKey ?? '', 'anthropic-version': ANTHROPIC_VERSION } };
+  }
+  return { url, headers: connection.apiKey ? { authorization: `Bearer ${connection.apiKey}` } : {} };
+};
+
+/** The LLM port on the Vercel AI SDK; `fetch` is the SSRF-guarded one, so provider URLs obey the outbound policy. */
+export const createAiSdkLlm = (deps: { fetch: typeof globalThis.fetch }): LlmPort => ({
+  streamText: async function* (connection, request): AsyncGenerator<LlmStreamPart> {
+    const result = streamText({
+      model: languageModel(connection, request.model, deps.fetch),
+      system: request.system,
+      messages: request.messages,
+      temperature: request.temperature,
+      maxOutputTokens: request.maxOutputTokens,
+      abortSignal: request.signal,
+      // Retrying is the caller's decision (it must not resend after text was streamed to a customer).
+      maxRetries: 0,
+      // The default handler prints errors to the console; failures surface through the stream instead.
+      onError: () => {},
+    });
+    let output = '';
+    try {
+      for await (const part of result.fullStream) {
+        switch (part.type) {
+          case 'text-delta':
+            if (part.text) {
+              output += part.text;
+              yield { type: 'text', text: part.text };
+            }
+            break;
+          case 'error':
+            throw part.error;
+          case 'abort':
+            throw new LlmError('aborted', 'the call was aborted');
+          case 'finish': {
+            const input = [request.system ?? '', ...request.messages.map((message) => message.content)].join('\n');
+            yield { type: 'finish', usage: usageOf(part.totalUsage, { input, output }), finishReason: part.finishReason };
+            return;
+          }
+          default:
+            break;
+        }
+      }
+      throw new LlmError('unavailable', 'the provider stream ended without finishing');
+    } catch (error) {
+      throw toLlmError(error, request.signal);
+    }
+  },
+
+  check: async (connection, options = {}): Promise<LlmCheck> => {
+    const started = performance.now();
+    const latency = () => Math.round(performance.now() - started);
+    try {
+      const { url, headers } = modelsRequest(connection);
+      const response = await deps.fetch(url, { headers: { accept: 'application/json', ...headers }, signal: options.signal });
+      if (!response.ok) {
+        await response.body?.cancel();
+        return { ok: false, status: response.status, error: `the provider answered HTTP ${response.status}`, latencyMs: latency() };
+      }
+      const body = (await response.json().catch(() => ({}))) as { data?: { id?: unknown }[] };
+      const models = (body.data ?? []).map((model) => model.id).filter((id): id is string => typeof id === 'string');
+      return { ok: true, models, latencyMs: latency() };
+    } catch (error) {
+      return { ok: false, error: toLlmError(error, options.signal).message, latencyMs: latency() };
+    }
+  },
+});

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+import { defineJob, type JobRun } from '../../jobs/registry.js';
+import { createBatchFromUrls } from './service/batch-from-urls.js';
+import { JOB, type KnowledgeDeps } from './service/deps.js';
+import { createPipeline, type StepPayload, type StepRun } from './service/pipeline.js';
+
+const ZStepPayload = z.object({ tenantId: z.uuid(), documentId: z.uuid(), runId: z.uuid() });
+const ZDeleteFilesPayload = z.object({ tenantId: z.uuid(), keys: z.array(z.string().min(1)).min(1).max(1000) });
+
+// Parsing is deterministic (a ParseError fails the document at once); retries cover storage, database or network.
+const STEP_ATTEMPTS = 3;
+
+const stepJob = (name: string, handler: (payload: StepPayload, run: StepRun) => Promise<void>) =>
+  defineJob({
+    name,
+    payload: ZStepPayload,
+    maxAttempts: STEP_ATTEMPTS,
+    handler: (payload, run: JobRun) => handler(payload, { ctx: run.ctx!, isLastAttempt: run.attempt >= STEP_ATTEMPTS }),
+  });
+
+export const createKnowledgeJobs = (deps: KnowledgeDeps) => {
+  const pipeline = createPipeline(deps);
+  const { fetchDocument } = createBatchFromUrls(deps);
+  return [
+    stepJob(JOB.fetchUrl, fetchDocument),
+    stepJob(JOB.parse, pipeline.parse),
+    stepJob(JOB.chunk, pipeline.chunk),
+    stepJob(JOB.index, pipeline.index),
+    defineJob({
+      name: JOB.deleteFiles,
+      payload: ZDeleteFilesPayload,
+      handler: async (payload) => {
+        const prefix = `tenants/${payload.tenantId}/`;
+        for (const key of payload.keys) {
+          // A job only ever deletes files of the tenant it was enqueued for.
+          if (!key.startsWith(prefix)) throw new Error(`refusing to delete ${key} for tenant ${payload.tenantId}`);
+          await deps.storage.delete(key);
+        }
+      },
+    }),
+  ];
+};

@@ -1,0 +1,20 @@
+import { createBatchFromUrls } from './service/batch-from-urls.js';
+import type { KnowledgeDeps } from './service/deps.js';
+import { createDocumentsUseCases } from './service/documents.js';
+import { createKnowledgeBasesUseCases } from './service/knowledge-bases.js';
+import { createUpsertFromContent } from './service/upsert-from-content.js';
+
+export type { UpsertFromContentInput, UpsertFromContentResult } from './service/upsert-from-content.js';
+
+/** Knowledge bases and their documents; each use case lives in service/<use-case>.ts. */
+export const createKnowledgeService = (deps: KnowledgeDeps) => {
+  const { batchFromUrls } = createBatchFromUrls(deps);
+  return {
+    knowledgeBases: createKnowledgeBasesUseCases(deps),
+    documents: { ...createDocumentsUseCases(deps), batchFromUrls },
+    /** For the website crawler's job handler. */
+    upsertDocumentFromContent: createUpsertFromContent(deps),
+  };
+};
+
+export type KnowledgeService = ReturnType<typeof createKnowledgeService>;

@@ -1,0 +1,42 @@
+import type { TenantContext } from '../../../app/context.js';
+import type { OutboundHttp } from '../../../adapters/http/port.js';
+import type { ObjectStorage } from '../../../adapters/storage/port.js';
+import type { Db, Tx } from '../../../db/client.js';
+import type { Queue } from '../../../jobs/queue.js';
+
+/** What the retrieval engine offers ingestion: (re)build its index rows for one document's chunks. */
+export type DocumentIndexer = {
+  indexDocument: (tx: Tx, ctx: Pick<TenantContext, 'tenantId'>, documentId: string) => Promise<unknown>;
+};
+
+export type KnowledgeDeps = {
+  db: Db;
+  /** Only enqueue: the queue is built after the job registry that holds this module's jobs. */
+  queue: Pick<Queue, 'enqueue'>;
+  storage: ObjectStorage;
+  http: Pick<OutboundHttp, 'fetch'>;
+  /** A thunk: the retrieval module is built after this one and enqueues its own embedding jobs. */
+  indexer: () => DocumentIndexer;
+  config: {
+    uploadLimitBytes: number;
+    /** False until an LLM provider is configured; `generateSummary` is then refused with a warning. */
+    isSummaryAvailable: boolean;
+  };
+};
+
+export const JOB = {
+  parse: 'knowledge.parse',
+  chunk: 'knowledge.chunk',
+  index: 'knowledge.index',
+  fetchUrl: 'knowledge.fetch-url',
+  deleteFiles: 'knowledge.delete-files',
+} as const;
+
+/** Originals are content-addressed per document, so replacing content never overwrites what a running job reads. */
+export const originalKey = (tenantId: string, documentId: string, contentHash: string) =>
+  `tenants/${tenantId}/documents/${documentId}/${contentHash}`;
+
+/** The parse step's output, read by the chunk step (kept so that a re-chunk does not need a re-parse). */
+export const parsedKey = (storageKey: string) => `${storageKey}.parsed.json`;
+
+export const storedKeysOf = (document: { storageKey: string }) => [document.storageKey, parsedKey(document.storageKey)];

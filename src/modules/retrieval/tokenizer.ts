@@ -1,0 +1,42 @@
+import { stemmer } from 'stemmer';
+
+/**
+ * Lucene's English analyzer stop set plus a few function words: BM25's idf already discounts common words, so the
+ * list stays short (a long list drops words like "not" or "can" that change a question's meaning).
+ */
+const STOP_WORDS = new Set([
+  'a', 'an', 'and', 'are', 'as', 'at', 'be', 'but', 'by', 'for', 'if', 'in', 'into', 'is', 'it', 'no', 'not', 'of',
+  'on', 'or', 'such', 'that', 'the', 'their', 'then', 'there', 'these', 'they', 'this', 'to', 'was', 'will', 'with',
+]);
+
+// Longer tokens are ids, hashes or base64 noise: never useful query terms, and they bloat the postings.
+const MAX_TOKEN_LENGTH = 40;
+
+/** Splits on anything that is neither a letter nor a digit, after folding case, width and diacritics. */
+const words = (text: string): string[] =>
+  text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 0 && word.length <= MAX_TOKEN_LENGTH);
+
+/**
+ * Text -> index terms, in order (positions matter for phrase boosts): stop words out, Porter stems for words
+ * (Anserini's BEIR baseline uses the same stemmer), digits kept as they are.
+ */
+export const tokenize = (text: string): string[] => {
+  const terms: string[] = [];
+  for (const word of words(text)) {
+    if (STOP_WORDS.has(word)) continue;
+    terms.push(/\p{L}/u.test(word) ? stemmer(word) : word);
+  }
+  return terms;
+};
+
+/** The surface words of `text` whose stem is one of `terms`: what the snippet highlights. */
+export const matchesTerm = (word: string, terms: ReadonlySet<string>): boolean => {
+  const folded = words(word)[0];
+  if (!folded || STOP_WORDS.has(folded)) return false;
+  return terms.has(/\p{L}/u.test(folded) ? stemmer(folded) : folded);
+};

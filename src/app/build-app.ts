@@ -7,11 +7,13 @@ import { apiKeysRoutes } from '../modules/api-keys/api-keys.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { chatRoutes } from '../modules/chat/chat.routes.js';
 import { authRoutes, jwksRoutes } from '../modules/auth/auth.routes.js';
+import { conversationsRoutes } from '../modules/conversations/conversations.routes.js';
 import { crawlerRoutes } from '../modules/crawler/crawler.routes.js';
 import { gdprRoutes } from '../modules/gdpr/gdpr.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
 import { knowledgeRoutes } from '../modules/knowledge/knowledge.routes.js';
 import { labelsRoutes } from '../modules/labels/labels.routes.js';
+import { openAiCompatRoutes } from '../modules/openai-compat/openai-compat.routes.js';
 import { rbacRoutes } from '../modules/rbac/rbac.routes.js';
 import { teamRoutes } from '../modules/team/team.routes.js';
 import { retrievalRoutes } from '../modules/retrieval/retrieval.routes.js';
@@ -86,6 +88,8 @@ export const buildApp = async (container: Container) => {
 
   await app.register(healthRoutes(modules.health, container.metrics, container.version));
   await app.register(jwksRoutes(container.auth.service));
+  // OpenAI's paths, so that any OpenAI SDK or tool works with base URL <host>/v1.
+  await app.register(openAiCompatRoutes(modules.openAiCompat), { prefix: '/v1' });
   await app.register(
     async (api) => {
       await api.register(systemRoutes(routes));
@@ -102,6 +106,7 @@ export const buildApp = async (container: Container) => {
       await api.register(aiProvidersRoutes(modules.aiProviders));
       await api.register(agentsRoutes(modules.agents));
       await api.register(chatRoutes(modules.chat));
+      await api.register(conversationsRoutes(modules.conversations));
       await api.register(tenantRoutes(modules.tenants));
       await api.register(tenantsAdminRoutes(modules.tenantsAdmin));
       await api.register(gdprRoutes(modules.gdpr));

@@ -25,11 +25,13 @@ import { createAuditService } from '../modules/audit/audit.service.js';
 import { createAuthJobs } from '../modules/auth/auth.jobs.js';
 import { createAuthModule } from '../modules/auth/auth.module.js';
 import { createChatService } from '../modules/chat/chat.service.js';
+import { createConversationsService } from '../modules/conversations/conversations.service.js';
 import { createCrawlerModule } from '../modules/crawler/crawler.module.js';
 import { createGdprModule } from '../modules/gdpr/gdpr.module.js';
 import { createHealthService } from '../modules/health/health.service.js';
 import { createKnowledgeModule } from '../modules/knowledge/knowledge.module.js';
 import { createLabelsService } from '../modules/labels/labels.service.js';
+import { createOpenAiCompatService } from '../modules/openai-compat/openai-compat.service.js';
 import { createRbacService } from '../modules/rbac/rbac.service.js';
 import { createTeamService } from '../modules/team/team.service.js';
 import { createRetrievalModule } from '../modules/retrieval/retrieval.module.js';
@@ -102,6 +104,15 @@ export const createContainer = async (options: ContainerOptions) => {
   });
   const aiProviders = createAiProvidersService({ db, llm, encryptionKey });
   const agents = createAgentsModule({ db, queue: () => queue, knowledge: knowledge.service, aiProviders, config: { trainingPollMs: 2000 } });
+  const chat = createChatService({
+    db,
+    llm,
+    agents: agents.service,
+    aiProviders,
+    retrieval: retrieval.service,
+    logger,
+    config: { retryBackoffMs: 300, historyWindow: 10 },
+  });
   const audit = createAuditService({ db });
   const users = createUsersService({ db, audit, mail, publicUrl: config.publicUrl });
   const gdpr = createGdprModule({ db, queue: { enqueue: (...args) => queue.enqueue(...args) }, audit });
@@ -122,15 +133,9 @@ export const createContainer = async (options: ContainerOptions) => {
     labels: createLabelsService({ db }),
     aiProviders,
     agents: agents.service,
-    chat: createChatService({
-      db,
-      llm,
-      agents: agents.service,
-      aiProviders,
-      retrieval: retrieval.service,
-      logger,
-      config: { retryBackoffMs: 300, historyWindow: 10 },
-    }),
+    chat,
+    openAiCompat: createOpenAiCompatService({ db, agents: agents.service, chat }),
+    conversations: createConversationsService({ db, agents: agents.service, chat }),
     knowledge: knowledge.service,
     crawler: crawler.service,
     retrieval: retrieval.service,

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 
 import type { Executor } from '../../db/client.js';
 import { mailMessages } from '../../db/schema.js';
@@ -34,13 +34,4 @@ export const createMailLogRepo = (db: Executor) => ({
   markFailed: async (id: string, error: string) => {
     await db.update(mailMessages).set({ status: 'failed', error }).where(eq(mailMessages.id, id));
   },
-
-  /** The newest messages to an address (the dev mailbox view). */
-  listTo: (address: string, limit = 20) =>
-    db
-      .select()
-      .from(mailMessages)
-      .where(and(sql`lower(${mailMessages.toAddress}) = lower(${address})`))
-      .orderBy(desc(mailMessages.createdAt), desc(mailMessages.id))
-      .limit(limit),
 });

@@ -1,11 +1,11 @@
-import { and, count, desc, eq, gte, like, lt, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, isNull, like, lt, type SQL } from 'drizzle-orm';
 
 import type { TenantContext } from '../../app/context.js';
 import type { Executor } from '../../db/client.js';
 import { auditLogs } from '../../db/schema.js';
 import { newId } from '../../lib/ids.js';
 import { pageOffset } from '../../lib/pagination.js';
-import type { AuditEntry, TListAuditLogsQuery } from './audit.schemas.js';
+import type { AuditEntry, TListAuditLogsQuery, TListPlatformAuditLogsQuery } from './audit.schemas.js';
 
 export type AuditLogRow = typeof auditLogs.$inferSelect;
 
@@ -33,26 +33,34 @@ export const insertAuditLog = async (executor: Executor, entry: AuditEntry & { m
   });
 };
 
-export const createAuditRepo = (db: Executor) => ({
-  forTenant: (ctx: Pick<TenantContext, 'tenantId'>) => {
-    const scoped = (...conditions: (SQL | undefined)[]) => and(eq(auditLogs.tenantId, ctx.tenantId), ...conditions);
-    return {
-      list: async (query: TListAuditLogsQuery) => {
-        const where = scoped(
-          actionFilter(query.action),
-          query.actorType ? eq(auditLogs.actorType, query.actorType) : undefined,
-          query.actorId ? eq(auditLogs.actorId, query.actorId) : undefined,
-          query.targetType ? eq(auditLogs.targetType, query.targetType) : undefined,
-          query.targetId ? eq(auditLogs.targetId, query.targetId) : undefined,
-          query.from ? gte(auditLogs.createdAt, new Date(query.from)) : undefined,
-          query.to ? lt(auditLogs.createdAt, new Date(query.to)) : undefined,
-        );
-        const [items, totals] = await Promise.all([
-          db.select().from(auditLogs).where(where).orderBy(desc(auditLogs.createdAt), desc(auditLogs.id)).limit(query.limit).offset(pageOffset(query)),
-          db.select({ total: count() }).from(auditLogs).where(where),
-        ]);
-        return { items, total: totals[0]?.total ?? 0 };
-      },
-    };
-  },
-});
+const queryFilters = (query: TListAuditLogsQuery): (SQL | undefined)[] => [
+  actionFilter(query.action),
+  query.actorType ? eq(auditLogs.actorType, query.actorType) : undefined,
+  query.actorId ? eq(auditLogs.actorId, query.actorId) : undefined,
+  query.targetType ? eq(auditLogs.targetType, query.targetType) : undefined,
+  query.targetId ? eq(auditLogs.targetId, query.targetId) : undefined,
+  query.from ? gte(auditLogs.createdAt, new Date(query.from)) : undefined,
+  query.to ? lt(auditLogs.createdAt, new Date(query.to)) : undefined,
+];
+
+export const createAuditRepo = (db: Executor) => {
+  const page = async (where: SQL | undefined, query: TListAuditLogsQuery) => {
+    const [items, totals] = await Promise.all([
+      db.select().from(auditLogs).where(where).orderBy(desc(auditLogs.createdAt), desc(auditLogs.id)).limit(query.limit).offset(pageOffset(query)),
+      db.select({ total: count() }).from(auditLogs).where(where),
+    ]);
+    return { items, total: totals[0]?.total ?? 0 };
+  };
+  return {
+    forTenant: (ctx: Pick<TenantContext, 'tenantId'>) => ({
+      list: (query: TListAuditLogsQuery) => page(and(eq(auditLogs.tenantId, ctx.tenantId), ...queryFilters(query)), query),
+    }),
+
+    /** Platform operators only: every tenant's entries, or (`tenantId: 'platform'`) the platform-wide ones. */
+    listAcrossTenants: (query: TListPlatformAuditLogsQuery) => {
+      const scope =
+        query.tenantId === 'platform' ? isNull(auditLogs.tenantId) : query.tenantId ? eq(auditLogs.tenantId, query.tenantId) : undefined;
+      return page(and(scope, ...queryFilters(query)), query);
+    },
+  };
+};

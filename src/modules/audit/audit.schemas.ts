@@ -26,6 +26,11 @@ export const ZListAuditLogsQuery = ZPageQuery.extend({
 });
 export type TListAuditLogsQuery = z.infer<typeof ZListAuditLogsQuery>;
 
+export const ZListPlatformAuditLogsQuery = ZListAuditLogsQuery.extend({
+  tenantId: z.union([z.uuid(), z.literal('platform')]).optional().describe('One tenant, or "platform" for entries of no tenant (e.g. key rotation)'),
+});
+export type TListPlatformAuditLogsQuery = z.infer<typeof ZListPlatformAuditLogsQuery>;
+
 export const ZAuditLog = z
   .object({
     id: z.uuid(),
@@ -42,3 +47,7 @@ export const ZAuditLog = z
 export type TAuditLog = z.infer<typeof ZAuditLog>;
 
 export const ZAuditLogPage = zPage(ZAuditLog);
+
+export const ZPlatformAuditLog = ZAuditLog.extend({ tenantId: z.uuid().nullable() }).meta({ id: 'PlatformAuditLog' });
+export type TPlatformAuditLog = z.infer<typeof ZPlatformAuditLog>;
+export const ZPlatformAuditLogPage = zPage(ZPlatformAuditLog);

@@ -1,9 +1,9 @@
-import { requirePermission, type TenantContext } from '../../app/context.js';
+import { requirePermission, type PlatformContext, type TenantContext } from '../../app/context.js';
 import type { Db, Executor } from '../../db/client.js';
 import { toPage } from '../../lib/pagination.js';
 import { redactSecrets } from './audit.redact.js';
 import { createAuditRepo, insertAuditLog, type AuditLogRow } from './audit.repo.js';
-import type { AuditEntry, TAuditLog, TListAuditLogsQuery } from './audit.schemas.js';
+import type { AuditEntry, TAuditLog, TListAuditLogsQuery, TListPlatformAuditLogsQuery, TPlatformAuditLog } from './audit.schemas.js';
 
 const toAuditLog = (row: AuditLogRow): TAuditLog => ({
   id: row.id,
@@ -42,6 +42,12 @@ export const createAuditService = (deps: { db: Db }) => {
       requirePermission(ctx, 'audit:read');
       const { items, total } = await repo.forTenant(ctx).list(query);
       return toPage(items.map(toAuditLog), total, query);
+    },
+
+    /** A PlatformContext exists only for a verified platform admin (src/app/plugins/platform-admin.ts). */
+    listForPlatform: async (_ctx: PlatformContext, query: TListPlatformAuditLogsQuery) => {
+      const { items, total } = await repo.listAcrossTenants(query);
+      return toPage(items.map((row): TPlatformAuditLog => ({ ...toAuditLog(row), tenantId: row.tenantId })), total, query);
     },
   };
 };

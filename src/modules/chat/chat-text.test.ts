@@ -44,6 +44,11 @@ describe('retrievalConfidence', () => {
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(1);
   });
+
+  it('ignores question words and weighs names, so passages missing the name score low', () => {
+    expect(retrievalConfidence('How old must a senator be?', [source(1, 'No Person shall be a Senator who shall not have attained to the Age of thirty Years.')])).toBeGreaterThanOrEqual(0.5);
+    expect(retrievalConfidence('What is the capital city of Australia?', [source(1, 'Congress was held at the City of New-York, the capital.')])).toBeLessThan(0.4);
+  });
 });
 
 describe('extractiveAnswer', () => {

@@ -1,6 +1,7 @@
 import type { TResponseLength } from '../agents/agents.schemas.js';
 import { tokenize } from '../retrieval/tokenizer.js';
 import type { ChatSource } from './chat.events.js';
+import { coverage, weightedQueryTerms } from './query-terms.js';
 
 const QUOTES: Record<TResponseLength, number> = { SHORT: 1, MEDIUM: 2, LONG: 4 };
 const MAX_QUOTE_CHARS = 320;
@@ -21,16 +22,15 @@ const trim = (sentence: string) => (sentence.length > MAX_QUOTE_CHARS ? `${sente
  * repeat what the knowledge base says.
  */
 export const extractiveAnswer = (query: string, sources: readonly ChatSource[], length: TResponseLength): { content: string; cited: ChatSource[] } => {
-  const terms = new Set(tokenize(query));
+  const terms = weightedQueryTerms(query);
   const candidates = sources.flatMap((source, rank) =>
     sentencesOf(source.content).map((sentence) => {
-      const present = new Set(tokenize(sentence));
-      const overlap = [...terms].filter((term) => present.has(term)).length;
-      return { source, sentence, score: overlap / Math.max(terms.size, 1) - rank * RANK_PENALTY };
+      const share = coverage(terms, new Set(tokenize(sentence)));
+      return { source, sentence, share, score: share - rank * RANK_PENALTY };
     }),
   );
   const chosen: typeof candidates = [];
-  for (const candidate of candidates.filter((item) => item.score > 0).sort((a, b) => b.score - a.score)) {
+  for (const candidate of candidates.filter((item) => item.share > 0).sort((a, b) => b.score - a.score)) {
     if (chosen.some((item) => item.sentence === candidate.sentence)) continue;
     chosen.push(candidate);
     if (chosen.length >= QUOTES[length]) break;

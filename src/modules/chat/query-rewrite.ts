@@ -1,9 +1,8 @@
 import { tokenize } from '../retrieval/tokenizer.js';
+import { FUNCTION_WORDS } from './query-terms.js';
 
 // Words that point back to something said earlier: a question holding one rarely stands on its own.
 const ANAPHORA = new Set(['it', 'its', 'that', 'this', 'those', 'these', 'they', 'them', 'their', 'there', 'he', 'she', 'his', 'her', 'one', 'ones', 'same', 'else', 'also']);
-// Question and helper words carry no topic; the retrieval tokenizer keeps them (BM25's idf discounts them there).
-const FUNCTION_WORDS = new Set(['what', 'which', 'who', 'whom', 'whose', 'when', 'where', 'why', 'how', 'do', 'does', 'did', 'can', 'could', 'should', 'would', 'i', 'me', 'my', 'you', 'your', 'we', 'our', 'us', 'about', 'have', 'has', 'tell', 'please']);
 // A question with this few content terms ("and on Sundays?") leans on the previous turn.
 const SHORT_QUESTION_TERMS = 3;
 const MAX_ADDED_WORDS = 6;

@@ -111,7 +111,8 @@ export const createRetrievalRepo = (db: Executor) => ({
 
     /**
      * BM25F over the postings of the query terms. Corpus statistics (N, average field lengths, df) are summed over
-     * the searched knowledge bases; filters apply before the limit.
+     * the searched knowledge bases; filters apply before the limit. The small CTEs are MATERIALIZED: inlined, the
+     * statistics aggregate was re-evaluated once per posting row.
      */
     lexicalSearch: async (terms: WeightedTerm[], filters: SearchFilters, limit: number): Promise<ScoredChunk[]> => {
       if (terms.length === 0) return [];
@@ -122,14 +123,14 @@ export const createRetrievalRepo = (db: Executor) => ({
       // Code constants, inlined as literals: as parameters PostgreSQL would infer integer from `1 - $n`.
       const [k1, b, titleWeight, titleB] = [BM25F.k1, BM25F.b, BM25F.titleWeight, BM25F.titleB].map((n) => sql.raw(n.toFixed(6)));
       const rows = await queryRows<{ chunk_id: string; score: number }>(db, sql`
-        WITH q AS (
+        WITH q AS MATERIALIZED (
           SELECT * FROM unnest(${textArray(terms.map((t) => t.term))}, ${sql.param(terms.map((t) => t.weight))}::float8[]) AS q(term, weight)
-        ), stats AS (
+        ), stats AS MATERIALIZED (
           SELECT greatest(sum(chunk_count), 1)::float8 AS n,
             greatest(sum(title_length_sum)::float8 / greatest(sum(chunk_count), 1), 1) AS avg_title,
             greatest(sum(body_length_sum)::float8 / greatest(sum(chunk_count), 1), 1) AS avg_body
           FROM retrieval_kb_stats WHERE tenant_id = ${ctx.tenantId} AND knowledge_base_id = ANY(${kbs})
-        ), df AS (
+        ), df AS MATERIALIZED (
           SELECT term, sum(df)::float8 AS df FROM retrieval_term_stats
           WHERE knowledge_base_id = ANY(${kbs}) AND term = ANY(${textArray(terms.map((t) => t.term))}) AND df > 0
           GROUP BY term

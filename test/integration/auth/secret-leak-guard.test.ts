@@ -23,7 +23,7 @@ describe('secret leak guard on every response', () => {
     const user = await createUser(t, tenant, 'owner');
 
     const clean = await echo(tenant.headers, 'clean', 'nothing secret here');
-    expect(clean.statusCode).toBe(201);
+    expect(clean.statusCode, clean.body).toBe(201);
 
     const argon = await echo(tenant.headers, 'argon', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA');
     expect(argon.statusCode).toBe(500);

@@ -76,3 +76,31 @@ describe('mail over SMTP (nodemailer) when SMTP_URL is set', () => {
     expect(smtp.received.at(-1)!.to).toEqual(['invitee@example.test']);
   });
 });
+
+describe('mail over SMTP configured with SMTP_HOST, SMTP_PORT, SMTP_USER and SMTP_PASS', () => {
+  it('delivers with the separate settings too', async () => {
+    const smtp = await startSmtpServer();
+    const t = await createTestApp({ env: { ...AUTH_TEST_ENV, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_USER: 'mailer', SMTP_PASS: 's3cret' } });
+    try {
+      const sent = await t.container.mail.send({ to: 'host-config@example.test', subject: 'Hello', text: 'Over SMTP_HOST' });
+      expect(sent).toMatchObject({ transport: 'smtp', status: 'sent' });
+      expect(smtp.received.at(-1)).toMatchObject({ to: ['host-config@example.test'], user: 'mailer' });
+    } finally {
+      await t.close();
+      await smtp.close();
+    }
+  });
+
+  it('records wrong credentials as a failed delivery', async () => {
+    const smtp = await startSmtpServer();
+    const t = await createTestApp({ env: { ...AUTH_TEST_ENV, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_USER: 'mailer', SMTP_PASS: 'wrong' } });
+    try {
+      const sent = await t.container.mail.send({ to: 'nobody@example.test', subject: 'Hello', text: 'Refused' });
+      expect(sent).toMatchObject({ transport: 'smtp', status: 'failed' });
+      expect(smtp.received).toEqual([]);
+    } finally {
+      await t.close();
+      await smtp.close();
+    }
+  });
+});

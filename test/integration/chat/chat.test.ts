@@ -160,6 +160,30 @@ describe('chat runtime over SSE', () => {
     const attached = await queryRows<{ id: string }>(t.database.db, sql`SELECT id FROM chunks WHERE knowledge_base_id = ${kbId}`);
     expect(turn.retrieved.length).toBeGreaterThan(0);
     for (const chunkId of turn.retrieved) expect(attached.map((row) => row.id)).toContain(chunkId);
+
+    // Another tenant with the very same document retrieves only its own chunks.
+    const other = await createTenant(t);
+    const theirKb = await createKnowledgeBase(t, other);
+    await upload(t, other, theirKb.id, { filename: 'password.md', content: await fixture('md/github-docs-creating-a-strong-password.md') });
+    await runJobs(t);
+    const theirAgent = (await t.app.inject({ method: 'POST', url: '/api/v1/agents', headers: other.headers, payload: { name: 'Theirs', knowledgeBaseIds: [theirKb.id] } })).json().data;
+    await t.app.inject({ method: 'POST', url: `/api/v1/agents/${theirAgent.id}/publish`, headers: other.headers });
+    const theirTurn = await ask(t, other, theirAgent.id, { message: 'strong password managers generate passwords' });
+    const theirs = (await queryRows<{ id: string }>(t.database.db, sql`SELECT id FROM chunks WHERE knowledge_base_id = ${theirKb.id}`)).map((row) => row.id);
+    expect(theirTurn.retrieved.length).toBeGreaterThan(0);
+    for (const chunkId of theirTurn.retrieved) expect(theirs).toContain(chunkId);
+  });
+
+  it('generates through an Anthropic provider too', async () => {
+    const provider = await post('/ai-providers', { name: 'claude', provider: 'anthropic', baseUrl: fake.baseUrl, apiKey: 'sk-ant-test', defaultModel: 'claude-test' });
+    const agent = await createAgent({ model: { providerId: provider.id, responseLength: 'SHORT' } });
+    fake.enqueue({ text: 'At least 15 characters [1].', usage: { inputTokens: 200, outputTokens: 8 } });
+    const turn = await ask(t, tenant, agent.id, { message: 'How long should a strong password be?' });
+    expect(turn.done).toMatchObject({ mode: 'generative', content: 'At least 15 characters [1].', tokens: { input: 200, output: 8 } });
+    expect(turn.done!.citations).toEqual([turn.retrieved[0]]);
+    const request = fake.requests.at(-1)!;
+    expect(request.path).toBe('/v1/messages');
+    expect(request.body.model).toBe('claude-test');
   });
 
   it('tests an agent without storing a conversation', async () => {

@@ -10,6 +10,7 @@ import { chatIsolationSeed } from '../chat/chat.isolation.js';
 import { crawlerIsolationSeed, startCrawlerIsolationServer } from '../crawler/crawler.isolation.js';
 import { knowledgeIsolationSeed, startKnowledgeIsolationServer } from '../knowledge/knowledge.isolation.js';
 import { labelsIsolationSeed } from '../labels/labels.isolation.js';
+import { openAiCompatIsolationSeed } from '../openai-compat/openai-compat.isolation.js';
 import { rbacIsolationSeed } from '../rbac/rbac.isolation.js';
 import { retrievalIsolationSeed } from '../retrieval/retrieval.isolation.js';
 import { teamIsolationSeed } from '../team/team.isolation.js';
@@ -26,6 +27,7 @@ const SEEDS: Record<string, IsolationSeed> = {
   aiProviders: aiProvidersIsolationSeed,
   agents: agentsIsolationSeed,
   chat: chatIsolationSeed,
+  openAiCompat: openAiCompatIsolationSeed,
   tenant: tenantIsolationSeed,
   rbac: rbacIsolationSeed,
   users: usersIsolationSeed,

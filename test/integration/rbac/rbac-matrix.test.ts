@@ -47,9 +47,8 @@ describe('rbac matrix: built-in roles x access routes', () => {
             expect(response.json().error.code, label).toBe('INSUFFICIENT_PERMISSIONS');
           }
         }
-        // Owners may do everything here; every role may at least update their own profile.
+        // Owners may do everything here (a seed whose cases all fail for an owner is broken, not strict).
         if (role === 'owner') expect(allowed).toBe(cases.length);
-        expect(allowed).toBeGreaterThan(0);
       }, 120_000);
     }
   }

@@ -1,5 +1,7 @@
+import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { auditLogs } from '../../../src/db/schema.js';
 import { ALL_PERMISSIONS, BUILTIN_ROLES, PERMISSION_CATALOGUE } from '../../../src/modules/rbac/permissions.js';
 import { createTestApp, type TestApp } from '../../helpers/build-test-app.js';
 import { createTenant, createUser, type TestTenant } from '../../helpers/fixtures.js';
@@ -65,6 +67,15 @@ describe('rbac: roles, permissions, attach/detach, effective permissions', () =>
     expect((await call('GET', `/api/v1/roles/${role.id}`)).json().data.permissions).toEqual(['webhooks:read']);
     expect((await call('DELETE', `/api/v1/roles/${role.id}`)).statusCode).toBe(204);
     expect((await call('GET', `/api/v1/roles/${role.id}`)).statusCode).toBe(404);
+
+    const audit = await t.database.db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.tenantId, tenant.id), eq(auditLogs.targetId, role.id)))
+      .orderBy(asc(auditLogs.createdAt), asc(auditLogs.id));
+    expect(audit.map((row) => row.action)).toEqual(['role.created', 'role.updated', 'role.permissions_granted', 'role.permission_revoked', 'role.deleted']);
+    expect(audit[2]!.metadata).toMatchObject({ permissions: ['webhooks:read', 'analytics:read'] });
+    expect(audit[0]!.actorType).toBe('api_key');
   });
 
   it('attaches and detaches roles, grants and revokes direct permissions, and reports the union', async () => {
@@ -92,6 +103,14 @@ describe('rbac: roles, permissions, attach/detach, effective permissions', () =>
     expect((await call('DELETE', `/api/v1/users/${user.id}/roles/hooks`)).statusCode).toBe(404);
     const final = (await call('GET', `/api/v1/users/${user.id}/permissions`)).json().data;
     expect(final.effectivePermissions).toEqual([...BUILTIN_ROLES.viewer.permissions].sort());
+    const actions = await t.database.db
+      .select({ action: auditLogs.action })
+      .from(auditLogs)
+      .where(and(eq(auditLogs.tenantId, tenant.id), eq(auditLogs.targetId, user.id)))
+      .orderBy(asc(auditLogs.createdAt), asc(auditLogs.id));
+    expect(actions.map((row) => row.action)).toEqual(
+      expect.arrayContaining(['user.role_attached', 'user.permissions_granted', 'user.permission_revoked', 'user.role_detached']),
+    );
   });
 
   it('never lets anyone hand out more than they hold', async () => {

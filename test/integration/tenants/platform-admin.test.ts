@@ -157,6 +157,24 @@ describe('platform admin: /admin/tenants', () => {
     expect(audit[1]).toMatchObject({ actor: { id: admin.id }, metadata: { reason: 'unpaid invoice', platformAdmin: true } });
   });
 
+  it('reads audit entries across tenants and the platform-wide ones; tenant credentials cannot', async () => {
+    const tenant = await createTenant(t);
+    const owner = await createUser(t, tenant, 'owner');
+    await call('POST', `/admin/tenants/${tenant.id}/suspend`, admin.headers, { reason: 'audit probe' });
+    await t.container.modules.audit.record(t.container.database.db, { tenantId: null, actor: { type: 'user', id: admin.id }, action: 'probe.platform_event' });
+
+    const ofTenant = (await call('GET', `/admin/audit-logs?tenantId=${tenant.id}&action=tenant.*`, admin.headers)).json().data;
+    expect(ofTenant.items.map((entry: { action: string; tenantId: string }) => [entry.action, entry.tenantId])).toEqual([['tenant.suspended', tenant.id]]);
+    const platform = (await call('GET', '/admin/audit-logs?tenantId=platform&action=probe.platform_event', admin.headers)).json().data;
+    expect(platform.items).toHaveLength(1);
+    expect(platform.items[0]).toMatchObject({ tenantId: null, actor: { id: admin.id } });
+    expect((await call('GET', '/admin/audit-logs?tenantId=nope', admin.headers)).statusCode).toBe(400);
+    await call('POST', `/admin/tenants/${tenant.id}/reactivate`, admin.headers);
+    for (const headers of [owner.headers, tenant.headers]) expect((await call('GET', '/admin/audit-logs', headers)).statusCode).toBe(403);
+    // The tenant's own log never shows platform-wide entries.
+    expect((await call('GET', '/audit-logs?action=probe.*', tenant.headers)).json().data.items).toEqual([]);
+  });
+
   it('keeps working when the admin own tenant is suspended, so it can be reactivated', async () => {
     const home = await createTenant(t);
     const operator = await createUser(t, home, 'owner');

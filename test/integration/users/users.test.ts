@@ -148,6 +148,19 @@ describe('users in a tenant', () => {
     expect((await call('DELETE', `/api/v1/users/${heir.id}`, undefined, own.headers)).statusCode).toBe(409);
   });
 
+  it('two concurrent removals of the last two owners: exactly one succeeds', async () => {
+    const own = await createTenant(t);
+    const [first, second] = [await createUser(t, own, 'owner'), await createUser(t, own, 'owner')];
+    const results = await Promise.all([
+      call('DELETE', `/api/v1/users/${first.id}`, undefined, own.headers),
+      call('PATCH', `/api/v1/users/${second.id}/status`, { isActive: false }, own.headers),
+    ]);
+    expect(results.filter((response) => response.statusCode < 300)).toHaveLength(1);
+    expect(results.filter((response) => response.statusCode === 409)).toHaveLength(1);
+    const owners = (await call('GET', '/api/v1/users?role=owner&isActive=true', undefined, own.headers)).json().data;
+    expect(owners.pagination.total).toBe(1);
+  });
+
   it('updates the caller’s own profile; an API key has no profile', async () => {
     const member = await createUser(t, tenant, 'viewer');
     const profile = await call('PUT', '/api/v1/users/me/profile', { firstName: 'Me', avatarUrl: 'https://cdn.example.test/me.png', phone: '+1 555 0100' }, member.headers);

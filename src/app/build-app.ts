@@ -1,3 +1,4 @@
+import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 
@@ -14,6 +15,8 @@ import { healthRoutes } from '../modules/health/health.routes.js';
 import { knowledgeRoutes } from '../modules/knowledge/knowledge.routes.js';
 import { labelsRoutes } from '../modules/labels/labels.routes.js';
 import { openAiCompatRoutes } from '../modules/openai-compat/openai-compat.routes.js';
+import { createSocketAuthenticator } from '../modules/realtime/realtime.auth.js';
+import { realtimeRoutes } from '../modules/realtime/realtime.routes.js';
 import { rbacRoutes } from '../modules/rbac/rbac.routes.js';
 import { teamRoutes } from '../modules/team/team.routes.js';
 import { retrievalRoutes } from '../modules/retrieval/retrieval.routes.js';
@@ -85,6 +88,7 @@ export const buildApp = async (container: Container) => {
   registerPlatformAdmin(app, { authenticate, isPlatformAdmin: modules.tenantsAdmin.isPlatformAdmin });
   await registerRateLimit(app, config, container.redis);
   await registerOpenApi(app, config, container.version);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   await app.register(healthRoutes(modules.health, container.metrics, container.version));
   await app.register(jwksRoutes(container.auth.service));
@@ -107,6 +111,14 @@ export const buildApp = async (container: Container) => {
       await api.register(agentsRoutes(modules.agents));
       await api.register(chatRoutes(modules.chat));
       await api.register(conversationsRoutes(modules.conversations));
+      await api.register(
+        realtimeRoutes({
+          authenticate: createSocketAuthenticator({ authenticate, accessOf: modules.tenants.accessOf }),
+          chat: modules.chat,
+          conversations: modules.conversations,
+          config: { heartbeatMs: config.websocket.heartbeatMs, authTimeoutMs: 10_000 },
+        }),
+      );
       await api.register(tenantRoutes(modules.tenants));
       await api.register(tenantsAdminRoutes(modules.tenantsAdmin));
       await api.register(gdprRoutes(modules.gdpr));

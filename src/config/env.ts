@@ -47,6 +47,7 @@ const ZEnv = z.object({
   RATE_LIMIT_ANALYTICS: int(50, 1),
   RATE_LIMIT_WEBHOOKS: int(1000, 1),
   MAX_EVENT_LOOP_DELAY_MS: int(1000, 0),
+  WS_HEARTBEAT_MS: int(30_000, 50),
   WORKER_CONCURRENCY: int(4, 1),
   WORKER_POLL_INTERVAL_MS: int(500, 10),
   JOB_LEASE_MS: int(60_000, 100),
@@ -135,6 +136,8 @@ export type Config = Readonly<{
   uploadLimitBytes: number;
   rateLimit: { enabled: boolean; windowMs: number; max: Record<RateLimitCategory, number> };
   maxEventLoopDelayMs: number;
+  /** WebSocket chat (src/modules/realtime): ping interval; a peer that misses one is dropped. */
+  websocket: { heartbeatMs: number };
   worker: { concurrency: number; pollIntervalMs: number; leaseMs: number };
   shutdownTimeoutMs: number;
   /** Outbound HTTP (src/adapters/http): what may be reached, and the caps per call. */
@@ -228,6 +231,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       },
     },
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
+    websocket: { heartbeatMs: e.WS_HEARTBEAT_MS },
     worker: { concurrency: e.WORKER_CONCURRENCY, pollIntervalMs: e.WORKER_POLL_INTERVAL_MS, leaseMs: e.JOB_LEASE_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     outbound: {

@@ -46,7 +46,7 @@ export const conversationsRoutes =
     }, async (req) => envelope(req, await service.messages(tenantCtx(req), req.params.id, req.query)));
 
     app.post('/sessions/:id/end', {
-      schema: { operationId: 'endSession', tags: sessionTags, summary: 'End a session (closes its conversation)', params: ZConversationId, body: ZCloseBody.optional(), response: withErrors({ 200: zEnvelope(ZConversation) }) },
+      schema: { operationId: 'endSession', tags: sessionTags, summary: 'End a session (closes its conversation)', params: ZConversationId, body: ZCloseBody.nullish(), response: withErrors({ 200: zEnvelope(ZConversation) }) },
       config: { permission: 'conversations:write' },
     }, async (req) => envelope(req, await service.close(tenantCtx(req), req.params.id, { reason: 'ended', ...req.body })));
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 
-import { CONVERSATION_PRIORITIES, CONVERSATION_STATUSES, MESSAGE_ROLES } from '../../db/schema.js';
 import { ZPageQuery, zPage } from '../../lib/pagination.js';
 
-export const ZConversationStatus = z.enum(CONVERSATION_STATUSES);
-export const ZConversationPriority = z.enum(CONVERSATION_PRIORITIES);
+// The same values as the CHECK constraints of migration 0009 (schemas do not import tables).
+export const ZConversationStatus = z.enum(['ACTIVE', 'WAITING', 'CLOSED']);
+export const ZConversationPriority = z.enum(['LOW', 'NORMAL', 'HIGH', 'URGENT']);
+const ZMessageRole = z.enum(['user', 'assistant', 'human', 'system']);
 
 export const ZConversationId = z.object({ id: z.uuid() });
 
@@ -55,7 +56,7 @@ export type TConversation = z.infer<typeof ZConversation>;
 export const ZConversationPage = zPage(ZConversation);
 
 export const ZMessage = z
-  .object({ id: z.uuid(), role: z.enum(MESSAGE_ROLES), content: z.string(), metadata: z.record(z.string(), z.unknown()), createdAt: z.string() })
+  .object({ id: z.uuid(), role: ZMessageRole, content: z.string(), metadata: z.record(z.string(), z.unknown()), createdAt: z.string() })
   .meta({ id: 'ConversationMessage' });
 export type TMessage = z.infer<typeof ZMessage>;
 

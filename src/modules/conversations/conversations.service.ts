@@ -109,6 +109,15 @@ export const createConversationsService = (deps: ConversationsDeps) => {
       return toPage(items.map(toMessage), total, query);
     },
 
+    /** For realtime transports: the open session of this agent a customer (re)connects to; history is kept. */
+    openSession: async (ctx: TenantContext, agentId: string, sessionId: string) => {
+      requirePermission(ctx, 'conversations:write');
+      const row = await repoOf(ctx).findById(sessionId);
+      if (!row || row.agentId !== agentId) throw notFound('Session');
+      if (row.status === 'CLOSED') throw new AppError('CONFLICT', 'This session has ended');
+      return toConversation(row);
+    },
+
     /** A customer message: runs a turn of the conversation's agent and returns the answer. */
     sendMessage: async (ctx: TenantContext, id: string, message: string) => {
       requirePermission(ctx, 'conversations:write');

@@ -82,7 +82,8 @@ export const openAiCompatRoutes =
           if (!reply.raw.writableEnded) controller.abort();
         });
         const { sources, result } = await collect(start);
-        if (!result) throw new AppError('SERVICE_UNAVAILABLE', 'The turn was aborted before it finished');
+        // Only an aborted turn ends without a result: the client has gone, there is no one to answer.
+        if (!result) return reply.hijack();
         return toCompletion({ ...head, id: completionId(result.messageId, start.conversationId), result, sources });
       }
 

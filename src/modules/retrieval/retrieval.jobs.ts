@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { withTx } from '../../db/tx.js';
 import { defineJob, type ScheduleDefinition } from '../../jobs/registry.js';
 import { createRetrievalRepo } from './retrieval.repo.js';
 import { embeddingText, JOB, type RetrievalDeps } from './service/deps.js';
@@ -18,8 +19,7 @@ export const createRetrievalJobs = (deps: RetrievalDeps) => {
         handler: async (payload, run) => {
           const provider = deps.embeddings;
           if (!provider) return;
-          const repo = createRetrievalRepo(deps.db);
-          const tenantRepo = repo.forTenant(payload);
+          const tenantRepo = createRetrievalRepo(deps.db).forTenant(payload);
           let knowledgeBaseId: string | undefined;
           for (;;) {
             const batch = await tenantRepo.chunksToEmbed(payload.documentId, provider.model, deps.config.embeddingBatchSize);
@@ -28,7 +28,7 @@ export const createRetrievalJobs = (deps: RetrievalDeps) => {
             if (vectors.length !== batch.length) throw new Error(`provider returned ${vectors.length} vectors for ${batch.length} texts`);
             const dimensions = vectors[0]!.length;
             if (!indexedDimensions.has(dimensions)) {
-              await repo.ensureVectorIndex(dimensions);
+              await withTx(deps.db, (tx) => createRetrievalRepo(tx).ensureVectorIndex(dimensions));
               indexedDimensions.add(dimensions);
             }
             await tenantRepo.upsertEmbeddings(provider.model, batch.map((chunk, i) => ({ chunkId: chunk.id, knowledgeBaseId: chunk.knowledge_base_id, embedding: vectors[i]! })));

@@ -250,9 +250,14 @@ export const createRetrievalRepo = (db: Executor) => ({
       WHERE e.chunk_id IS NULL
       LIMIT ${limit}`),
 
-  /** One HNSW index per dimension in use, on the cast the vector search orders by. Idempotent. */
+  /**
+   * One HNSW index per dimension in use, on the cast the vector search orders by. Idempotent; run it in a
+   * transaction: the advisory lock keeps two workers from racing on CREATE INDEX IF NOT EXISTS (PostgreSQL then
+   * fails one with a duplicate pg_class name).
+   */
   ensureVectorIndex: async (dimensions: number) => {
     const dims = Math.trunc(dimensions);
+    await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended('retrieval:hnsw', 0))`);
     await db.execute(sql.raw(`
       CREATE INDEX IF NOT EXISTS retrieval_embeddings_hnsw_${dims} ON retrieval_embeddings
       USING hnsw ((embedding::vector(${dims})) vector_cosine_ops) WHERE dimensions = ${dims}`));

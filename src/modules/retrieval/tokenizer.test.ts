@@ -13,8 +13,7 @@ describe('tokenize', () => {
   });
 
   it('gives the same stem to inflections', () => {
-    const [run] = tokenize('connection');
-    expect(tokenize('connected connecting connections')).toEqual([run, run, run].map(() => 'connect'));
+    expect(tokenize('connection connected connecting connections')).toEqual(['connect', 'connect', 'connect', 'connect']);
   });
 
   it('ignores over-long tokens and empty input', () => {

@@ -60,7 +60,7 @@ describe('the server process', () => {
       if (adminUrl) await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000); // two cold starts of a child process (tsx + PGlite) on a busy 2-core machine
 
   it('exits at once with one line naming an invalid variable', async () => {
     const server = startServer({ PORT: 'abc', DATA_DIR: join(tmpdir(), 'never-created') });

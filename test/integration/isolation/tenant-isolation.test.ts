@@ -7,6 +7,7 @@ import { aiProvidersIsolationSeed } from '../agents/ai-providers.isolation.js';
 import { apiKeysIsolationSeed } from '../api-keys/api-keys.isolation.js';
 import { auditIsolationSeed } from '../audit/audit.isolation.js';
 import { chatIsolationSeed } from '../chat/chat.isolation.js';
+import { conversationsIsolationSeed } from '../conversations/conversations.isolation.js';
 import { crawlerIsolationSeed, startCrawlerIsolationServer } from '../crawler/crawler.isolation.js';
 import { knowledgeIsolationSeed, startKnowledgeIsolationServer } from '../knowledge/knowledge.isolation.js';
 import { labelsIsolationSeed } from '../labels/labels.isolation.js';
@@ -28,6 +29,7 @@ const SEEDS: Record<string, IsolationSeed> = {
   agents: agentsIsolationSeed,
   chat: chatIsolationSeed,
   openAiCompat: openAiCompatIsolationSeed,
+  conversations: conversationsIsolationSeed,
   tenant: tenantIsolationSeed,
   rbac: rbacIsolationSeed,
   users: usersIsolationSeed,

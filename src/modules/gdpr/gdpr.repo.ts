@@ -163,6 +163,20 @@ export const createGdprRepo = (db: Executor) => ({
           .where(eq(apiKeys.createdBy, userId)),
 
       /**
+       * Row-locks the owner role of every tenant this user owns (in id order, so two erasures never deadlock): two
+       * owners of one tenant erased at once would otherwise each see the other as the remaining owner.
+       */
+      lockOwnedTenantsOwnerRoles: async () => {
+        await db
+          .select({ id: roles.id })
+          .from(roles)
+          .innerJoin(userRoles, eq(userRoles.roleId, roles.id))
+          .where(and(eq(userRoles.userId, userId), eq(roles.key, 'owner')))
+          .orderBy(asc(roles.id))
+          .for('update', { of: roles });
+      },
+
+      /**
        * Tenants where this user holds the owner role and no other active member does: deleting the user would
        * leave them without an owner.
        */

@@ -85,6 +85,7 @@ export const createGdprService = (deps: GdprDeps) => ({
       const profile = await repo.profile();
       if (!profile || profile.status === 'deleted') return;
       const entry = { tenantId: payload.tenantId, actor: { type: 'system' as const, id: 'gdpr' }, target: { type: 'user', id: payload.userId }, requestId: payload.requestId ?? run.id };
+      await repo.lockOwnedTenantsOwnerRoles();
       const blocked = await repo.tenantsWhereLastOwner();
       if (blocked.length > 0) {
         // Became a last owner after asking: retrying cannot help, so the refusal is recorded instead.

@@ -38,3 +38,14 @@ export type ChatEvent =
   | { type: 'escalation'; trigger: EscalationTrigger; details: Record<string, unknown> }
   | { type: 'error'; code: 'AI_SERVICE_UNAVAILABLE' | 'INTERNAL_ERROR'; message: string }
   | { type: 'done'; result: TurnResult };
+
+export type CitedSource = Pick<ChatSource, 'chunkId' | 'documentId' | 'documentTitle' | 'sourceUrl'>;
+
+/** The sources an answer cites, in citation order, from the sources its turn retrieved. */
+export const citedSources = (result: Pick<TurnResult, 'citations'>, sources: readonly ChatSource[]): CitedSource[] => {
+  const byChunk = new Map(sources.map((source) => [source.chunkId, source]));
+  return result.citations.flatMap((chunkId) => {
+    const source = byChunk.get(chunkId);
+    return source ? [{ chunkId, documentId: source.documentId, documentTitle: source.documentTitle, sourceUrl: source.sourceUrl }] : [];
+  });
+};

@@ -4,7 +4,7 @@ import { withTx } from '../../db/tx.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { toPage, type TPageQuery } from '../../lib/pagination.js';
 import type { AgentsService } from '../agents/agents.service.js';
-import type { ChatSource, TurnResult } from '../chat/chat.events.js';
+import { citedSources, type ChatSource, type TurnResult } from '../chat/chat.events.js';
 import type { ChatService } from '../chat/chat.service.js';
 import { createConversationsRepo, type ConversationRow, type MessageRow } from './conversations.repo.js';
 import type { TCloseBody, TConversation, TCreateSessionBody, TListConversationsQuery, TMessage, TTurnReply, TUpdateConversationBody } from './conversations.schemas.js';
@@ -59,17 +59,13 @@ export const createConversationsService = (deps: ConversationsDeps) => {
       if (event.type === 'done') result = event.result;
     }
     if (!result) throw new Error('a turn ended without a result');
-    const byChunk = new Map(sources.map((source) => [source.chunkId, source]));
     return {
       conversationId: conversation.id,
       messageId: result.messageId,
       content: result.content,
       mode: result.mode,
       confidence: result.confidence,
-      citations: result.citations.flatMap((chunkId) => {
-        const source = byChunk.get(chunkId);
-        return source ? [{ chunkId, documentId: source.documentId, documentTitle: source.documentTitle, sourceUrl: source.sourceUrl }] : [];
-      }),
+      citations: citedSources(result, sources),
       escalations: result.escalations,
       tokens: result.tokens,
       latencyMs: result.latencyMs,

@@ -1,4 +1,4 @@
-import type { ChatSource, TurnResult } from '../chat/chat.events.js';
+import { citedSources, type ChatSource, type TurnResult } from '../chat/chat.events.js';
 import type { TChatCompletion } from './openai-compat.schemas.js';
 
 /** Turns a Switchboard turn into OpenAI chat-completion objects and stream chunks. Pure, no I/O. */
@@ -11,19 +11,19 @@ const usageOf = (result: TurnResult) => ({
   total_tokens: result.tokens.input + result.tokens.output,
 });
 
-const turnOf = (result: TurnResult, sources: ChatSource[]): TChatCompletion['switchboard'] => {
-  const byChunk = new Map(sources.map((source) => [source.chunkId, source]));
-  return {
-    conversation_id: result.conversationId,
-    mode: result.mode,
-    confidence: result.confidence,
-    citations: result.citations.flatMap((chunkId) => {
-      const source = byChunk.get(chunkId);
-      return source ? [{ chunk_id: chunkId, document_id: source.documentId, document_title: source.documentTitle, source_url: source.sourceUrl }] : [];
-    }),
-    escalations: result.escalations,
-  };
-};
+const turnOf = (result: TurnResult, sources: ChatSource[]): TChatCompletion['switchboard'] => ({
+  conversation_id: result.conversationId,
+  mode: result.mode,
+  confidence: result.confidence,
+  // OpenAI clients expect snake_case fields.
+  citations: citedSources(result, sources).map((source) => ({
+    chunk_id: source.chunkId,
+    document_id: source.documentId,
+    document_title: source.documentTitle,
+    source_url: source.sourceUrl,
+  })),
+  escalations: result.escalations,
+});
 
 export const toCompletion = (input: { id: string; created: number; model: string; result: TurnResult; sources: ChatSource[] }): TChatCompletion => ({
   id: input.id,

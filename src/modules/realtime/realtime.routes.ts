@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 import { toAppError } from '../../app/plugins/error-handler.js';
 import { AppError } from '../../lib/errors.js';
-import type { ChatSource } from '../chat/chat.events.js';
+import { citedSources, type ChatSource } from '../chat/chat.events.js';
 import type { ChatService } from '../chat/chat.service.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { SocketAuthenticator } from './realtime.auth.js';
@@ -84,7 +84,6 @@ export const realtimeRoutes =
             if (event.type === 'token') send({ type: 'ai_response', final: false, delta: event.text });
             if (event.type === 'error') send({ type: 'error', code: event.code, message: event.message });
             if (event.type === 'done') {
-              const byChunk = new Map(sources.map((source) => [source.chunkId, source]));
               const { result } = event;
               send({
                 type: 'ai_response',
@@ -93,10 +92,7 @@ export const realtimeRoutes =
                 content: result.content,
                 mode: result.mode,
                 confidence: result.confidence,
-                citations: result.citations.flatMap((chunkId) => {
-                  const source = byChunk.get(chunkId);
-                  return source ? [{ chunkId, documentId: source.documentId, documentTitle: source.documentTitle, sourceUrl: source.sourceUrl }] : [];
-                }),
+                citations: citedSources(result, sources),
                 escalations: result.escalations,
               });
             }

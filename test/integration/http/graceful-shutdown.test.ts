@@ -15,7 +15,10 @@ describe('graceful shutdown', () => {
     const container = await createContainer({ config, database, logger: pino({ level: 'silent' }) });
     const app = await buildApp(container);
     // A slow public route stands in for any request still running when SIGTERM arrives.
+    let markStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
     app.get('/slow', { config: { public: true } }, async () => {
+      markStarted();
       await sleep(300);
       return { finished: true };
     });
@@ -23,7 +26,8 @@ describe('graceful shutdown', () => {
     const { port } = app.server.address() as { port: number };
 
     const inFlight = fetch(`http://127.0.0.1:${port}/slow`);
-    await sleep(50);
+    // Close only once the request is inside its handler: a fixed delay lost the race on a busy machine.
+    await started;
     const closing = app.close();
     const response = await inFlight;
     expect(response.status).toBe(200);

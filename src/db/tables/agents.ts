@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
-import { tenants, timestamps } from './foundation.js';
+import { tenantRef, timestamps } from './foundation.js';
 import { knowledgeBases } from './knowledge.js';
 
 /** Tables of the agents migration (0009): providers, agents, conversations, messages, escalations and usage. */
@@ -12,9 +12,7 @@ export const aiProviders = pgTable(
   'ai_providers',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     name: text('name').notNull(),
     provider: text('provider', { enum: AI_PROVIDER_KINDS }).notNull(),
     baseUrl: text('base_url'),
@@ -54,9 +52,7 @@ export const agents = pgTable(
   'agents',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     name: text('name').notNull(),
     description: text('description'),
     status: text('status', { enum: AGENT_STATUSES }).notNull().default('DRAFT'),
@@ -88,9 +84,7 @@ export const agentKnowledgeBases = pgTable(
     knowledgeBaseId: uuid('knowledge_base_id')
       .notNull()
       .references(() => knowledgeBases.id, { onDelete: 'cascade' }),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     createdAt: timestamps.createdAt,
   },
   (t) => [primaryKey({ columns: [t.agentId, t.knowledgeBaseId] }), index('agent_knowledge_bases_kb_idx').on(t.knowledgeBaseId)],
@@ -103,9 +97,7 @@ export const conversations = pgTable(
   'conversations',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     agentId: uuid('agent_id')
       .notNull()
       .references(() => agents.id, { onDelete: 'cascade' }),
@@ -137,9 +129,7 @@ export const messages = pgTable(
   'messages',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     conversationId: uuid('conversation_id')
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),
@@ -158,9 +148,7 @@ export const escalationEvents = pgTable(
   'escalation_events',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     agentId: uuid('agent_id')
       .notNull()
       .references(() => agents.id, { onDelete: 'cascade' }),
@@ -177,9 +165,7 @@ export const escalationEvents = pgTable(
 export const agentUsageDaily = pgTable(
   'agent_usage_daily',
   {
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     agentId: uuid('agent_id')
       .notNull()
       .references(() => agents.id, { onDelete: 'cascade' }),

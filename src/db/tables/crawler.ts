@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
-import { tenants, timestamps } from './foundation.js';
+import { tenantRef, timestamps } from './foundation.js';
 import { documents, knowledgeBases } from './knowledge.js';
 
 /** Tables of the crawling migration (0007): website crawls into a knowledge base and the pages they found. */
@@ -27,9 +27,7 @@ export const websiteScrapes = pgTable(
   'website_scrapes',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     knowledgeBaseId: uuid('knowledge_base_id')
       .notNull()
       .references(() => knowledgeBases.id, { onDelete: 'cascade' }),
@@ -57,9 +55,7 @@ export const websiteScrapePages = pgTable(
   'website_scrape_pages',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     scrapeId: uuid('scrape_id')
       .notNull()
       .references(() => websiteScrapes.id, { onDelete: 'cascade' }),

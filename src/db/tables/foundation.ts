@@ -18,13 +18,17 @@ export const tenants = pgTable('tenants', {
   ...timestamps,
 });
 
+/** The tenant_id column every tenant-owned table carries: required, and deleted with its tenant. */
+export const tenantRef = () =>
+  uuid('tenant_id')
+    .notNull()
+    .references(() => tenants.id, { onDelete: 'cascade' });
+
 export const apiKeys = pgTable(
   'api_keys',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     name: text('name').notNull(),
     prefix: text('prefix').notNull(),
     keyHash: text('key_hash').notNull().unique(),
@@ -41,9 +45,7 @@ export const apiKeys = pgTable(
 
 export const labels = pgTable('labels', {
   id: uuid('id').primaryKey(),
-  tenantId: uuid('tenant_id')
-    .notNull()
-    .references(() => tenants.id, { onDelete: 'cascade' }),
+  tenantId: tenantRef(),
   name: text('name').notNull(),
   color: text('color').notNull(),
   description: text('description'),

@@ -1,12 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { boolean, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
-import { tenants, timestamps } from './foundation.js';
+import { tenantRef, tenants, timestamps } from './foundation.js';
 
 /** Tables of the identity migration (0002). */
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const tenantRef = () => uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' });
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey(),

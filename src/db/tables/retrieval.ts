@@ -1,6 +1,6 @@
 import { bigint, customType, index, integer, pgTable, primaryKey, smallint, text, uuid } from 'drizzle-orm/pg-core';
 
-import { tenants, timestamps } from './foundation.js';
+import { tenantRef, timestamps } from './foundation.js';
 import { chunks, documents, knowledgeBases } from './knowledge.js';
 
 /**
@@ -21,9 +21,7 @@ export const retrievalChunks = pgTable(
     chunkId: uuid('chunk_id')
       .primaryKey()
       .references(() => chunks.id, { onDelete: 'cascade' }),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     knowledgeBaseId: uuid('knowledge_base_id')
       .notNull()
       .references(() => knowledgeBases.id, { onDelete: 'cascade' }),
@@ -59,9 +57,7 @@ export const retrievalKbStats = pgTable('retrieval_kb_stats', {
   knowledgeBaseId: uuid('knowledge_base_id')
     .primaryKey()
     .references(() => knowledgeBases.id, { onDelete: 'cascade' }),
-  tenantId: uuid('tenant_id')
-    .notNull()
-    .references(() => tenants.id, { onDelete: 'cascade' }),
+  tenantId: tenantRef(),
   chunkCount: bigint('chunk_count', { mode: 'number' }).notNull().default(0),
   titleLengthSum: bigint('title_length_sum', { mode: 'number' }).notNull().default(0),
   bodyLengthSum: bigint('body_length_sum', { mode: 'number' }).notNull().default(0),
@@ -87,9 +83,7 @@ export const retrievalEmbeddings = pgTable(
     chunkId: uuid('chunk_id')
       .primaryKey()
       .references(() => chunks.id, { onDelete: 'cascade' }),
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     knowledgeBaseId: uuid('knowledge_base_id')
       .notNull()
       .references(() => knowledgeBases.id, { onDelete: 'cascade' }),

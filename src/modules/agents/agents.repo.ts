@@ -22,6 +22,20 @@ export const createAgentsRepo = (db: Executor) => ({
 
       findById: async (id: string) => (await db.select().from(agents).where(scoped(eq(agents.id, id))))[0],
 
+      /** The agent and its knowledge bases in one statement: the first read of every customer turn. */
+      findWithKnowledgeBases: async (id: string) =>
+        (
+          await db
+            .select({
+              row: agents,
+              knowledgeBaseIds: sql<string[]>`coalesce((
+                SELECT array_agg(l.knowledge_base_id::text ORDER BY l.created_at, l.knowledge_base_id)
+                FROM ${agentKnowledgeBases} l WHERE l.tenant_id = ${ctx.tenantId} AND l.agent_id = ${agents.id}), '{}')`,
+            })
+            .from(agents)
+            .where(scoped(eq(agents.id, id)))
+        )[0],
+
       /** Row lock: status changes (train, publish, the training check) of one agent run one after the other. */
       lockById: async (id: string) => (await db.select().from(agents).where(scoped(eq(agents.id, id))).for('update'))[0],
 

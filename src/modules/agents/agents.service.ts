@@ -220,10 +220,12 @@ export const createAgentsService = (deps: AgentsDeps) => {
 
     /** For the chat runtime: the agent, its settings and knowledge; no permission of its own (the caller checks). */
     loadForTurn: async (ctx: Pick<TenantContext, 'tenantId'>, id: string) => {
-      const row = await findOrThrow(ctx, id);
-      return { row, settings: settingsOf(row), knowledgeBaseIds: await repoOf(ctx).knowledgeBaseIds(id), isAvailable: isAvailable(row) };
+      const found = await repoOf(ctx).findWithKnowledgeBases(id);
+      if (!found) throw notFound('Agent');
+      return { row: found.row, settings: settingsOf(found.row), knowledgeBaseIds: found.knowledgeBaseIds, isAvailable: isAvailable(found.row) };
     },
   };
 };
 
 export type AgentsService = ReturnType<typeof createAgentsService>;
+export type LoadedAgent = Awaited<ReturnType<AgentsService['loadForTurn']>>;

@@ -7,6 +7,9 @@ import { newId } from '../../lib/ids.js';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 
+/** `earlierBy`: milliseconds before the turn's time, for history a caller sent along. */
+export type NewMessage = { role: MessageRole; content: string; metadata?: Record<string, unknown>; earlierBy?: number };
+
 export type UsageIncrement = {
   agentId: string;
   mode: 'generative' | 'extractive' | 'fallback';
@@ -22,9 +25,6 @@ export const createChatRepo = (db: Executor) => ({
       findConversation: async (id: string, agentId: string) =>
         (await db.select().from(conversations).where(scopedConversations(eq(conversations.id, id), eq(conversations.agentId, agentId))))[0],
 
-      insertConversation: async (row: { id: string; agentId: string; channel: string; customer: Record<string, unknown> }) =>
-        (await db.insert(conversations).values({ ...row, tenantId: ctx.tenantId }).returning())[0]!,
-
       /** The last `limit` user and assistant messages, oldest first. */
       recentMessages: async (conversationId: string, limit: number) =>
         (
@@ -36,18 +36,44 @@ export const createChatRepo = (db: Executor) => ({
             .limit(limit)
         ).reverse(),
 
-      insertMessage: async (row: { conversationId: string; role: MessageRole; content: string; metadata?: Record<string, unknown> }) => {
-        const id = newId();
-        await db.insert(messages).values({ id, tenantId: ctx.tenantId, metadata: {}, ...row });
-        await db
-          .update(conversations)
-          .set({ messageCount: sql`${conversations.messageCount} + 1`, lastMessageAt: sql`now()`, updatedAt: sql`now()` })
-          .where(scopedConversations(eq(conversations.id, row.conversationId)));
-        return id;
+      /**
+       * A turn's messages in one multi-row insert, oldest first; a new conversation's row is written first with its
+       * counters already set, an existing one's counters move once. Returns the messages' ids in order.
+       */
+      appendMessages: async (
+        conversationId: string,
+        rows: NewMessage[],
+        newConversation?: { agentId: string; channel: string; customer: Record<string, unknown> },
+      ): Promise<string[]> => {
+        const ids = rows.map(() => newId());
+        if (newConversation) {
+          await db.insert(conversations).values({ id: conversationId, tenantId: ctx.tenantId, ...newConversation, messageCount: rows.length, lastMessageAt: sql`now()` });
+        }
+        await db.insert(messages).values(
+          rows.map((row, index) => ({
+            id: ids[index]!,
+            tenantId: ctx.tenantId,
+            conversationId,
+            role: row.role,
+            content: row.content,
+            metadata: row.metadata ?? {},
+            // Rows written in one transaction share now(); history earlier in the request goes a millisecond apart
+            // before it, so the window (ordered by created_at, then the time-ordered id) keeps the caller's order.
+            ...(row.earlierBy ? { createdAt: sql`now() - make_interval(secs => ${row.earlierBy / 1000})` } : {}),
+          })),
+        );
+        if (!newConversation) {
+          await db
+            .update(conversations)
+            .set({ messageCount: sql`${conversations.messageCount} + ${rows.length}`, lastMessageAt: sql`now()`, updatedAt: sql`now()` })
+            .where(scopedConversations(eq(conversations.id, conversationId)));
+        }
+        return ids;
       },
 
-      insertEscalation: async (row: { agentId: string; conversationId: string; messageId: string; trigger: EscalationTrigger; details: Record<string, unknown> }) => {
-        await db.insert(escalationEvents).values({ id: newId(), tenantId: ctx.tenantId, ...row });
+      insertEscalations: async (rows: { agentId: string; conversationId: string; messageId: string; trigger: EscalationTrigger; details: Record<string, unknown> }[]) => {
+        if (rows.length === 0) return;
+        await db.insert(escalationEvents).values(rows.map((row) => ({ id: newId(), tenantId: ctx.tenantId, ...row })));
       },
 
       /** One row per tenant, agent and UTC day; concurrent turns add up through the upsert. */

@@ -4,16 +4,16 @@ import type { Logger } from 'pino';
 
 import type { TenantContext } from '../../app/context.js';
 import { LlmError, type LlmMessage, type LlmPort, type LlmUsage } from '../../adapters/llm/port.js';
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import { withTx } from '../../db/tx.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { AgentSettings } from '../agents/agents.mappers.js';
-import type { AgentsService } from '../agents/agents.service.js';
+import type { AgentsService, LoadedAgent } from '../agents/agents.service.js';
 import type { AiProvidersService } from '../ai-providers/ai-providers.service.js';
 import type { RetrievalService } from '../retrieval/retrieval.service.js';
 import type { AnswerMode, ChatEvent, ChatSource, TurnResult } from './chat.events.js';
-import { createChatRepo } from './chat.repo.js';
+import { createChatRepo, type NewMessage } from './chat.repo.js';
 import { retrievalConfidence } from './confidence.js';
 import { messageSignals, type Signal } from './escalation-signals.js';
 import { extractiveAnswer } from './extractive.js';
@@ -40,6 +40,13 @@ export type TurnInput = {
   message: string;
   /** Continue this conversation; a new one is started when absent (and `persist` is set). */
   conversationId?: string;
+  /**
+   * Start the new conversation under this id, with history a stateless caller sent along; both are written with the
+   * turn, in its one transaction.
+   */
+  newConversation?: { id: string; history: { role: 'user' | 'assistant'; content: string }[] };
+  /** The agent as the caller already loaded it (`loadForTurn`), so the turn does not read it twice. */
+  agent?: LoadedAgent;
   channel?: string;
   customer?: Record<string, unknown>;
   /** False for agent tests: nothing but usage is stored. */
@@ -74,17 +81,19 @@ export const createTurnRunner = (deps: ChatDeps) => {
 
   /** Validates and loads everything a turn needs, so that bad input fails before a stream starts. */
   const prepare = async (ctx: TenantContext, input: TurnInput) => {
-    const agent = await deps.agents.loadForTurn(ctx, input.agentId);
+    const agent = input.agent ?? (await deps.agents.loadForTurn(ctx, input.agentId));
     if (input.requireAvailable && !agent.isAvailable) throw new AppError('CONFLICT', 'This agent is not published; publish it before customers can talk to it');
     const repo = createChatRepo(deps.db).forTenant(ctx);
-    let history: LlmMessage[] = [];
+    const seed = input.conversationId ? [] : (input.newConversation?.history ?? []);
+    let history: LlmMessage[] = seed;
     if (input.conversationId) {
       const conversation = await repo.findConversation(input.conversationId, input.agentId);
       if (!conversation) throw notFound('Conversation');
       if (conversation.status === 'CLOSED') throw new AppError('CONFLICT', 'This conversation is closed');
       history = (await repo.recentMessages(conversation.id, deps.config.historyWindow)).map((row) => ({ role: row.role as LlmMessage['role'], content: row.content }));
     }
-    return { agent, history, conversationId: input.conversationId ?? (input.persist ? newId() : null), isNewConversation: !input.conversationId };
+    const conversationId = input.conversationId ?? (input.persist ? (input.newConversation?.id ?? newId()) : null);
+    return { agent, history, seed, conversationId, isNewConversation: !input.conversationId };
   };
 
   type Prepared = Awaited<ReturnType<typeof prepare>>;
@@ -202,18 +211,24 @@ export const createTurnRunner = (deps: ChatDeps) => {
     yield { type: 'done', result };
   }
 
+  /** The turn's messages after any seeded history; a new conversation's row comes with them. */
+  const appendTurn = async (tx: Tx, ctx: TenantContext, input: TurnInput, prepared: Prepared, turnMessages: NewMessage[]) => {
+    const seeded: NewMessage[] = prepared.seed.map((message, index) => ({ ...message, metadata: { source: 'request_history' }, earlierBy: prepared.seed.length - index }));
+    const newConversation = prepared.isNewConversation ? { agentId: input.agentId, channel: input.channel ?? 'api', customer: input.customer ?? {} } : undefined;
+    const ids = await createChatRepo(tx).forTenant(ctx).appendMessages(prepared.conversationId!, [...seeded, ...turnMessages], newConversation);
+    return ids.slice(seeded.length);
+  };
+
   /** A customer who went away mid-turn still asked something: the inbox keeps the question, marked unanswered. */
   const persistAborted = async (ctx: TenantContext, input: TurnInput, prepared: Prepared): Promise<void> => {
     if (!input.persist || !prepared.conversationId) return;
-    const conversationId = prepared.conversationId;
-    await withTx(deps.db, async (tx) => {
-      const repo = createChatRepo(tx).forTenant(ctx);
-      if (prepared.isNewConversation) await repo.insertConversation({ id: conversationId, agentId: input.agentId, channel: input.channel ?? 'api', customer: input.customer ?? {} });
-      await repo.insertMessage({ conversationId, role: 'user', content: input.message, metadata: { aborted: true } });
-    });
+    await withTx(deps.db, (tx) => appendTurn(tx, ctx, input, prepared, [{ role: 'user', content: input.message, metadata: { aborted: true } }]));
   };
 
-  /** The turn, its metadata, escalation events and metered usage, in one transaction. */
+  /**
+   * The turn, its metadata, escalation events and metered usage, in one transaction. Metering goes last: every turn
+   * of an agent updates the same daily row, and its row lock is held only from there to the commit.
+   */
   const persist = async (
     ctx: TenantContext,
     input: TurnInput,
@@ -223,31 +238,30 @@ export const createTurnRunner = (deps: ChatDeps) => {
     withTx(deps.db, async (tx) => {
       const repo = createChatRepo(tx).forTenant(ctx);
       const { answer } = turn;
+      let messageId: string | null = null;
+      if (input.persist && prepared.conversationId) {
+        const conversationId = prepared.conversationId;
+        const [, assistantId] = await appendTurn(tx, ctx, input, prepared, [
+          { role: 'user', content: input.message, metadata: turn.query && turn.query !== input.message ? { retrievalQuery: turn.query } : {} },
+          {
+            role: 'assistant',
+            content: answer.content,
+            metadata: {
+              mode: answer.mode,
+              confidence: turn.confidence,
+              citations: answer.cited.map((source) => ({ ref: source.ref, chunkId: source.chunkId, documentId: source.documentId, relevance: source.relevance })),
+              retrieved: turn.sources.map((source) => source.chunkId),
+              tokens: { input: answer.usage.inputTokens, output: answer.usage.outputTokens },
+              latencyMs: turn.latencyMs,
+              ...(answer.model ? { model: answer.model } : {}),
+              ...(answer.error ? { error: answer.error } : {}),
+            },
+          },
+        ]);
+        messageId = assistantId!;
+        await repo.insertEscalations(turn.fired.map((signal) => ({ agentId: input.agentId, conversationId, messageId: assistantId!, trigger: signal.trigger, details: signal.details })));
+      }
       await repo.meter({ agentId: input.agentId, mode: answer.mode, inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens, latencyMs: turn.latencyMs });
-      if (!input.persist || !prepared.conversationId) return null;
-      const conversationId = prepared.conversationId;
-      if (prepared.isNewConversation) {
-        await repo.insertConversation({ id: conversationId, agentId: input.agentId, channel: input.channel ?? 'api', customer: input.customer ?? {} });
-      }
-      await repo.insertMessage({ conversationId, role: 'user', content: input.message, metadata: turn.query && turn.query !== input.message ? { retrievalQuery: turn.query } : {} });
-      const messageId = await repo.insertMessage({
-        conversationId,
-        role: 'assistant',
-        content: answer.content,
-        metadata: {
-          mode: answer.mode,
-          confidence: turn.confidence,
-          citations: answer.cited.map((source) => ({ ref: source.ref, chunkId: source.chunkId, documentId: source.documentId, relevance: source.relevance })),
-          retrieved: turn.sources.map((source) => source.chunkId),
-          tokens: { input: answer.usage.inputTokens, output: answer.usage.outputTokens },
-          latencyMs: turn.latencyMs,
-          ...(answer.model ? { model: answer.model } : {}),
-          ...(answer.error ? { error: answer.error } : {}),
-        },
-      });
-      for (const signal of turn.fired) {
-        await repo.insertEscalation({ agentId: input.agentId, conversationId, messageId, trigger: signal.trigger, details: signal.details });
-      }
       return messageId;
     });
 

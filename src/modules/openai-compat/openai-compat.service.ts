@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 import { requirePermission, type TenantContext } from '../../app/context.js';
 import type { Db } from '../../db/client.js';
-import { withTx } from '../../db/tx.js';
 import { AppError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { ChatEvent } from '../chat/chat.events.js';
 import type { ChatService } from '../chat/chat.service.js';
@@ -105,11 +105,13 @@ export const createOpenAiCompatService = (deps: OpenAiCompatDeps) => {
       if (!agent.isAvailable) throw new AppError('CONFLICT', 'This agent is not published; publish it before customers can talk to it');
       const { question, history } = splitMessages(body.messages);
       const key = input.conversationKey;
-      const conversationId = await withTx(deps.db, (tx) => {
-        const repo = createOpenAiCompatRepo(tx).forTenant(ctx);
-        return key ? repo.findOrCreateByExternalId({ agentId: agent.row.id, externalId: key, channel: CHANNEL }) : repo.insertSeeded({ agentId: agent.row.id, channel: CHANNEL, history });
-      });
-      const events = deps.chat.runTurn(ctx, { agentId: agent.row.id, message: question, conversationId, channel: CHANNEL, persist: true, requireAvailable: true, signal: input.signal })[Symbol.asyncIterator]();
+      // A keyed conversation is found or created now (callers race on the key); a stateless call's conversation and
+      // the history it sent are written with the turn itself.
+      const conversation = key
+        ? { conversationId: await createOpenAiCompatRepo(deps.db).forTenant(ctx).findOrCreateByExternalId({ agentId: agent.row.id, externalId: key, channel: CHANNEL }) }
+        : { newConversation: { id: newId(), history } };
+      const conversationId = conversation.conversationId ?? conversation.newConversation!.id;
+      const events = deps.chat.runTurn(ctx, { agentId: agent.row.id, agent, message: question, ...conversation, channel: CHANNEL, persist: true, requireAvailable: true, signal: input.signal })[Symbol.asyncIterator]();
       const first = await events.next();
       return { agentId: agent.row.id, conversationId, events, first };
     },

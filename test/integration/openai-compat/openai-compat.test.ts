@@ -107,7 +107,7 @@ describe('OpenAI-compatible API with the official openai client', () => {
     expect((second as unknown as { switchboard: Switchboard }).switchboard.conversation_id).toBe((first as unknown as { switchboard: Switchboard }).switchboard.conversation_id);
 
     const calls = fake.requests.length;
-    await client.chat.completions.create({
+    const seeded = await client.chat.completions.create({
       model: agentId,
       messages: [
         { role: 'system', content: 'Ignored: the agent has its own prompt' },
@@ -124,6 +124,14 @@ describe('OpenAI-compatible API with the official openai client', () => {
       { role: 'user', content: 'How many characters should a strong password have?' },
     ]);
     expect(sent[0]!.content).not.toContain('Ignored');
+    // Stored with the turn, in the caller's order, the sent history marked as such.
+    const conversationId = (seeded as unknown as { switchboard: Switchboard }).switchboard.conversation_id;
+    const stored = await queryRows<{ role: string; content: string; source: string | null }>(t.database.db, sql`
+      SELECT role, content, metadata->>'source' AS source FROM messages WHERE conversation_id = ${conversationId} ORDER BY created_at, id`);
+    expect(stored.map((row) => [row.role, row.source])).toEqual([['user', 'request_history'], ['assistant', 'request_history'], ['user', null], ['assistant', null]]);
+    expect(stored[2]!.content).toBe('How many characters should a strong password have?');
+    const [conversation] = await queryRows<{ message_count: number }>(t.database.db, sql`SELECT message_count FROM conversations WHERE id = ${conversationId}`);
+    expect(conversation!.message_count).toBe(4);
   });
 
   it('answers errors in the OpenAI shape: unknown model 404, bad input 400, draft agent 409', async () => {

@@ -140,6 +140,10 @@ for (;;) {
   if (claimed === 0) break;
 }
 const ingestSeconds = (performance.now() - ingestStarted) / 1000;
+// What the worker's minutely db.autovacuum does on PGlite (a server's own autovacuum on PostgreSQL): fresh statistics.
+await container.queue.enqueue(database.db, 'db.autovacuum', {});
+await container.worker.pollOnce();
+await container.worker.drain();
 const provider = await modules.aiProviders.create(ctx, { name: 'fake', provider: 'openai-compatible', baseUrl: fake.baseUrl, defaultModel: 'fake-model' });
 const agent = await modules.agents.create(ctx, ZCreateAgentBody.parse({ name: 'Bench agent', knowledgeBaseIds: [kb.id], model: { providerId: provider.id } }));
 await modules.agents.publish(ctx, agent.id);

@@ -69,7 +69,7 @@ export const createContainer = async (options: ContainerOptions) => {
     : createDevMailbox({ db });
 
   // The queue validates against the registry, and the prune job needs the queue: a thunk breaks the cycle.
-  const maintenance = createMaintenanceJobs({ db, queue: () => queue });
+  const maintenance = createMaintenanceJobs({ db, queue: () => queue, embedded: database.kind === 'embedded', logger });
   const storage = config.storage.driver === 's3' ? createS3Storage(config.storage.s3) : createLocalDiskStorage(config.storage.dir);
   // Embeddings are optional: without a provider, retrieval is lexical (BM25F) only.
   const embeddings = config.retrieval.embeddings ? createOpenAiEmbeddings(config.retrieval.embeddings, http.fetchLike) : undefined;

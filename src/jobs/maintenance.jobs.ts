@@ -1,12 +1,15 @@
+import type { Logger } from 'pino';
 import { z } from 'zod';
 
+import { runAutovacuum } from '../db/autovacuum.js';
 import type { Db } from '../db/client.js';
 import type { Queue } from './queue.js';
 import { defineJob, type ScheduleDefinition } from './registry.js';
 
 const COMPLETED_RETENTION_DAYS = 7;
 
-export const createMaintenanceJobs = (deps: { db: Db; queue: () => Queue }) => ({
+/** `embedded`: PGlite, which has no autovacuum of its own (db/autovacuum.ts); a server needs no such job. */
+export const createMaintenanceJobs = (deps: { db: Db; queue: () => Queue; embedded: boolean; logger: Logger }) => ({
   jobs: [
     defineJob({
       name: 'jobs.prune',
@@ -15,6 +18,17 @@ export const createMaintenanceJobs = (deps: { db: Db; queue: () => Queue }) => (
         await deps.queue().pruneCompleted(deps.db, COMPLETED_RETENTION_DAYS);
       },
     }),
+    defineJob({
+      name: 'db.autovacuum',
+      payload: z.object({}),
+      handler: async () => {
+        const maintained = await runAutovacuum(deps.db);
+        if (maintained.length > 0) deps.logger.debug({ component: 'autovacuum', tables: maintained }, 'tables vacuumed or analysed');
+      },
+    }),
   ],
-  schedules: [{ name: 'jobs.prune.daily', cron: '17 3 * * *', job: 'jobs.prune', payload: {} }] satisfies ScheduleDefinition[],
+  schedules: [
+    { name: 'jobs.prune.daily', cron: '17 3 * * *', job: 'jobs.prune', payload: {} },
+    ...(deps.embedded ? [{ name: 'db.autovacuum.minutely', cron: '* * * * *', job: 'db.autovacuum', payload: {} }] : []),
+  ] satisfies ScheduleDefinition[],
 });

@@ -99,6 +99,7 @@ export const createContainer = async (options: ContainerOptions) => {
     http,
     knowledge: {
       upsertDocumentFromContent: knowledge.service.upsertDocumentFromContent,
+      removeDocumentInTx: knowledge.service.removeDocumentInTx,
       getKnowledgeBase: (ctx, id) => knowledge.service.knowledgeBases.get(ctx, id),
     },
   });

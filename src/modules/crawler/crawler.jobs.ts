@@ -29,6 +29,7 @@ export const createCrawlerJobs = (deps: CrawlerDeps) => {
         name: JOB.resyncDue,
         payload: z.object({}),
         handler: async (_payload, run) => {
+          await runner.settleStranded(run.id);
           await runner.resyncDue(run.id);
         },
       }),

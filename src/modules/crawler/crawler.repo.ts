@@ -149,7 +149,22 @@ export const createCrawlerRepo = (db: Executor) => ({
   },
 
   /**
-   * The one statement that spans tenants: the re-sync cron finds scheduled crawls that are due. It returns only
+   * Cross-tenant, for the cron only: queued pages of running runs whose page job is dead. Ids only; settling them
+   * goes back through forTenant.
+   */
+  findStrandedPages: async (jobName: string, limit: number) =>
+    (
+      await queryRows<{ tenant_id: string; scrape_id: string; page_id: string; last_error: string | null }>(db, sql`
+        SELECT p.tenant_id, p.scrape_id, p.id AS page_id, j.last_error
+        FROM website_scrape_pages p
+          JOIN website_scrapes s ON s.id = p.scrape_id AND s.run_id = p.run_id AND s.status = 'running'
+          JOIN jobs j ON j.name = ${jobName} AND j.state = 'dead' AND j.dedupe_key = p.scrape_id::text || ':' || p.id::text
+        WHERE p.status = 'queued'
+        LIMIT ${limit}`)
+    ).map((row) => ({ tenantId: row.tenant_id, scrapeId: row.scrape_id, pageId: row.page_id, lastError: row.last_error })),
+
+  /**
+   * The re-sync cron finds scheduled crawls that are due. It returns only
    * ids and tenant ids; everything done with them goes back through forTenant.
    */
   findDueForResync: async (limit: number) =>

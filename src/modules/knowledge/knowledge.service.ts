@@ -1,6 +1,8 @@
+import { requirePermission, type TenantContext } from '../../app/context.js';
+import type { Tx } from '../../db/client.js';
 import { createBatchFromUrls } from './service/batch-from-urls.js';
 import type { KnowledgeDeps } from './service/deps.js';
-import { createDocumentsUseCases } from './service/documents.js';
+import { createDocumentsUseCases, deleteDocuments } from './service/documents.js';
 import { createKnowledgeBasesUseCases } from './service/knowledge-bases.js';
 import { createUpsertFromContent } from './service/upsert-from-content.js';
 
@@ -14,6 +16,11 @@ export const createKnowledgeService = (deps: KnowledgeDeps) => {
     documents: { ...createDocumentsUseCases(deps), batchFromUrls },
     /** For the website crawler's job handler. */
     upsertDocumentFromContent: createUpsertFromContent(deps),
+    /** For the website crawler: a page that is gone takes its document along, in the crawler's transaction. */
+    removeDocumentInTx: async (ctx: TenantContext, id: string, options: { tx: Tx }) => {
+      requirePermission(ctx, 'knowledge:delete');
+      return (await deleteDocuments(deps, options.tx, ctx, [id])).length > 0;
+    },
   };
 };
 

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { queryRows } from '../../../src/db/client.js';
 import { createTestApp, type TestApp } from '../../helpers/build-test-app.js';
 import { createApiKey, createTenant, type TestTenant } from '../../helpers/fixtures.js';
 import { createKnowledgeBase, runJobs } from '../knowledge/knowledge-helpers.js';
@@ -13,16 +14,20 @@ const FAST = { delayMs: 0, concurrency: 5, maxDepth: 2, maxPages: 50 };
 describe('website crawling', () => {
   let t: TestApp;
   let site: FakeWebsite;
+  /** A second site for a test that changes its pages, so the shared one stays as the other tests expect. */
+  let changingSite: FakeWebsite;
   let tenant: TestTenant;
 
   beforeAll(async () => {
     site = await startFakeWebsite();
-    t = await createTestApp({ env: { OUTBOUND_ALLOW_HOSTS: site.host } });
+    changingSite = await startFakeWebsite();
+    t = await createTestApp({ env: { OUTBOUND_ALLOW_HOSTS: `${site.host},${changingSite.host}` } });
     tenant = await createTenant(t);
   });
   afterAll(async () => {
     await t.close();
     await site.close();
+    await changingSite.close();
   });
 
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, headers = tenant.headers) =>
@@ -108,6 +113,52 @@ describe('website crawling', () => {
     expect(site.requests.length).toBe(requestsAfterStop);
     expect(await getScrape(scrape.id)).toMatchObject({ status: 'stopped', progress: { fetched: 0 } });
     expect((await call('POST', `/api/v1/website-scrapes/${scrape.id}/stop`)).statusCode).toBe(409);
+  });
+
+  it('removes the document of a page that is gone (404) on rescrape', async () => {
+    const kb = await createKnowledgeBase(t, tenant);
+    const response = await call('POST', '/api/v1/website-scrapes', { knowledgeBaseId: kb.id, startUrl: `${changingSite.origin}/`, settings: FAST });
+    expect(response.statusCode, response.body).toBe(201);
+    const scrape = response.json().data as Scrape;
+    await runJobs(t, 100);
+    const before = byPath(await pagesOf(scrape.id))['/about']!;
+    expect(before).toMatchObject({ status: 'fetched' });
+    const search = () => call('POST', `/api/v1/knowledge-bases/${kb.id}/search`, { query: 'about us example shop', topK: 20 });
+    const documentsFound = async () => ((await search()).json().data.results as { documentId: string }[]).map((hit) => hit.documentId);
+    expect(await documentsFound()).toContain(before.documentId);
+
+    changingSite.routes.delete('/about');
+    expect((await call('POST', `/api/v1/website-scrapes/${scrape.id}/rescrape`)).statusCode).toBe(202);
+    await runJobs(t, 100);
+
+    expect(byPath(await pagesOf(scrape.id))['/about']).toMatchObject({ status: 'skipped', skipReason: 'gone', documentId: null });
+    expect((await call('GET', `/api/v1/documents/${before.documentId}`)).statusCode).toBe(404);
+    expect(await documentsFound()).not.toContain(before.documentId);
+    expect((await getScrape(scrape.id)).status).toBe('completed');
+  });
+
+  it('completes a run whose page job died without settling its page: the cron marks the page failed', async () => {
+    const kb = await createKnowledgeBase(t, tenant);
+    const scrape = await createScrape(kb.id, { ...FAST, maxDepth: 0 });
+    await t.container.worker.pollOnce(); // the start job: robots.txt, sitemaps, seeds
+    await t.container.worker.drain();
+    // A worker that crashed on every attempt: the queue gave the job up (dead) and nothing settled the page.
+    const [victim] = await queryRows<{ id: string; url: string }>(t.database.db, sql`
+      SELECT id, url FROM website_scrape_pages WHERE scrape_id = ${scrape.id} AND status = 'queued' ORDER BY url LIMIT 1`);
+    await t.database.db.execute(sql`
+      UPDATE jobs SET state = 'dead', last_error = 'lease expired: the worker died or stalled'
+      WHERE name = 'crawler.page' AND dedupe_key = ${`${scrape.id}:${victim!.id}`}`);
+    await runJobs(t, 100);
+    expect((await getScrape(scrape.id)).status).toBe('running');
+
+    await t.container.queue.enqueue(t.database.db, 'crawler.resync-due', {});
+    await runJobs(t, 100);
+    const done = await getScrape(scrape.id);
+    expect(done.status).toBe('completed');
+    expect(done.progress.failed).toBe(1);
+    const settled = (await pagesOf(scrape.id)).find((page) => page.url === victim!.url) as CrawledPage & { error: string };
+    expect(settled).toMatchObject({ status: 'failed' });
+    expect(settled.error).toContain('failed permanently: lease expired');
   });
 
   it('re-syncs scheduled crawls when they are due, through the cron job', async () => {

@@ -13,6 +13,7 @@ export type CrawlerDeps = {
   /** Pages become documents only through the knowledge module; it also answers whether a knowledge base exists. */
   knowledge: {
     upsertDocumentFromContent: KnowledgeService['upsertDocumentFromContent'];
+    removeDocumentInTx: KnowledgeService['removeDocumentInTx'];
     getKnowledgeBase: (ctx: TenantContext, id: string) => Promise<unknown>;
   };
 };

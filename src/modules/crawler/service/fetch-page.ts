@@ -13,7 +13,9 @@ export type PageOutcome =
   | { kind: 'content'; title?: string; text: string; contentHash: string; links: string[]; validators: Validators; httpStatus: number; finalUrl: string }
   | { kind: 'unchanged'; links: string[]; validators: Validators; httpStatus: number }
   | { kind: 'skipped'; reason: string; links: string[]; httpStatus?: number }
-  | { kind: 'failed'; error: string; httpStatus?: number };
+  | { kind: 'failed'; error: string; httpStatus?: number }
+  /** The page we stored a document for no longer exists (404 / 410): the document goes too. */
+  | { kind: 'gone'; httpStatus: number };
 
 type Validators = { etag: string | null; lastModified: string | null };
 
@@ -62,6 +64,7 @@ export const fetchPage = async (http: Pick<OutboundHttp, 'fetch'>, scrape: Scrap
   const validators = { etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified') };
   if (response.status === 304) return { kind: 'unchanged', links: page.links, validators: { etag: validators.etag ?? page.etag, lastModified: validators.lastModified ?? page.lastModified }, httpStatus: 304 };
   if (response.status === 429 || response.status >= 500) throw new RetryablePageError(`the site answered HTTP ${response.status}`);
+  if ((response.status === 404 || response.status === 410) && page.documentId) return { kind: 'gone', httpStatus: response.status };
   if (response.status >= 300) return { kind: 'failed', error: `the site answered HTTP ${response.status}`, httpStatus: response.status };
   if (!isSameSite(response.url, scrape.startUrl)) return { kind: 'skipped', reason: 'off_site_redirect', links: [], httpStatus: response.status };
   if (!isHtml(response)) return { kind: 'skipped', reason: 'not_html', links: [], httpStatus: response.status };

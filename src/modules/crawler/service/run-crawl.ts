@@ -7,7 +7,7 @@ import { createCrawlerRepo, type PagePatch, type PageRow, type ScrapeRow } from 
 import { normalizeUrl } from '../crawl-rules.js';
 import { discoverSitemapUrls, fetchRobotsTxt, parseRobots } from '../site-discovery.js';
 import { isActive, JOB, nextRunAfter, type CrawlerDeps } from './deps.js';
-import { fetchPage, RetryablePageError, type PageOutcome } from './fetch-page.js';
+import { fetchPage, type PageOutcome } from './fetch-page.js';
 import { recordUrls } from './record-urls.js';
 
 export type StartPayload = { tenantId: string; scrapeId: string; runId: string };
@@ -16,6 +16,9 @@ export type JobAttempt = { ctx: TenantContext; isLastAttempt: boolean };
 
 /** Scheduled crawls started per cron tick; the rest wait for the next tick. */
 const RESYNC_BATCH = 50;
+
+/** Stranded pages (their job died) settled per cron tick. */
+const STRANDED_BATCH = 500;
 
 /** Seeds are recorded in batches, each its own short transaction (PGlite runs on the main thread). */
 const SEED_BATCH = 200;
@@ -48,7 +51,7 @@ const failRun = (deps: CrawlerDeps, ctx: TenantContext, scrape: ScrapeRow, messa
     });
   });
 
-const pagePatchOf = (outcome: Exclude<PageOutcome, { kind: 'content' }>): PagePatch => {
+const pagePatchOf = (outcome: Exclude<PageOutcome, { kind: 'content' | 'gone' }>): PagePatch => {
   const fetchedAt = new Date();
   switch (outcome.kind) {
     case 'unchanged':
@@ -77,7 +80,11 @@ export const createCrawlRunner = (deps: CrawlerDeps) => {
       if (current?.status !== 'queued' || current.runId !== scrape.runId) return;
 
       let patch: PagePatch;
-      if (outcome.kind === 'content') {
+      if (outcome.kind === 'gone') {
+        // The site removed the page: its document must not keep answering customers.
+        if (current.documentId) await deps.knowledge.removeDocumentInTx(ctx, current.documentId, { tx });
+        patch = { status: 'skipped', skipReason: 'gone', documentId: null, contentHash: null, etag: null, lastModified: null, links: [], httpStatus: outcome.httpStatus, fetchedAt: new Date() };
+      } else if (outcome.kind === 'content') {
         const result = await deps.knowledge.upsertDocumentFromContent(ctx, {
           knowledgeBaseId: scrape.knowledgeBaseId,
           sourceUrl: page.url,
@@ -166,10 +173,30 @@ export const createCrawlRunner = (deps: CrawlerDeps) => {
       try {
         outcome = await fetchPage(deps.http, scrape, page);
       } catch (error) {
-        if (!(error instanceof RetryablePageError) || !attempt.isLastAttempt) throw error;
+        // Whatever went wrong, the last attempt settles the page: a page left queued would keep the run running.
+        if (!attempt.isLastAttempt) throw error;
         outcome = { kind: 'failed', error: errorMessage(error) };
       }
-      await settlePage(ctx, page, outcome);
+      try {
+        await settlePage(ctx, page, outcome);
+      } catch (error) {
+        if (!attempt.isLastAttempt || outcome.kind === 'failed') throw error;
+        await settlePage(ctx, page, { kind: 'failed', error: `the page could not be stored: ${errorMessage(error)}` });
+      }
+    },
+
+    /**
+     * A page whose job died without settling it (its worker crashed on every attempt, or the last attempt could not
+     * even record the failure) would keep its run running forever: the cron settles it as failed.
+     */
+    settleStranded: async (jobId: string) => {
+      const stranded = await createCrawlerRepo(deps.db).findStrandedPages(JOB.page, STRANDED_BATCH);
+      for (const row of stranded) {
+        const ctx = systemContext(row.tenantId, jobId);
+        const page = await createCrawlerRepo(deps.db).forTenant(ctx).findPage(row.scrapeId, row.pageId);
+        if (page) await settlePage(ctx, page, { kind: 'failed', error: `the page's job failed permanently: ${row.lastError ?? 'unknown error'}`.slice(0, 2000) });
+      }
+      return stranded.length;
     },
 
     /** The re-sync cron: starts a new run of every scheduled crawl that is due and not running. */

@@ -1,5 +1,6 @@
 import { requirePermission, type TenantContext } from '../../../app/context.js';
 import { StorageNotFoundError } from '../../../adapters/storage/port.js';
+import type { Tx } from '../../../db/client.js';
 import { withTx } from '../../../db/tx.js';
 import { AppError, notFound } from '../../../lib/errors.js';
 import { toPage } from '../../../lib/pagination.js';
@@ -16,6 +17,15 @@ import { startProcessing } from './start-processing.js';
 const SUMMARY_UNAVAILABLE =
   'generateSummary was ignored: no LLM provider is configured, so no summary can be generated. The document is reprocessed without one.';
 
+/** Rows, chunks and index rows go in the caller's transaction; the files follow in a job once it has committed. */
+export const deleteDocuments = async (deps: Pick<KnowledgeDeps, 'queue'>, tx: Tx, ctx: TenantContext, ids: string[]) => {
+  const rows = await createDocumentsRepo(tx).forTenant(ctx).deleteMany(ids);
+  if (rows.length > 0) {
+    await deps.queue.enqueue(tx, JOB.deleteFiles, { tenantId: ctx.tenantId, keys: rows.flatMap(storedKeysOf) });
+  }
+  return rows.map((row) => row.id);
+};
+
 /** Upload, read, reprocess and delete documents. */
 export const createDocumentsUseCases = (deps: KnowledgeDeps) => {
   const repoOf = (ctx: TenantContext) => createDocumentsRepo(deps.db).forTenant(ctx);
@@ -25,15 +35,7 @@ export const createDocumentsUseCases = (deps: KnowledgeDeps) => {
     return row;
   };
 
-  /** Rows, chunks and index rows go in one transaction; the files follow in a job once it has committed. */
-  const removeDocuments = (ctx: TenantContext, ids: string[]) =>
-    withTx(deps.db, async (tx) => {
-      const rows = await createDocumentsRepo(tx).forTenant(ctx).deleteMany(ids);
-      if (rows.length > 0) {
-        await deps.queue.enqueue(tx, JOB.deleteFiles, { tenantId: ctx.tenantId, keys: rows.flatMap(storedKeysOf) });
-      }
-      return rows.map((row) => row.id);
-    });
+  const removeDocuments = (ctx: TenantContext, ids: string[]) => withTx(deps.db, (tx) => deleteDocuments(deps, tx, ctx, ids));
 
   return {
     upload: async (ctx: TenantContext, input: { knowledgeBaseId: string; file: IncomingFile; name?: string }) => {

@@ -34,7 +34,6 @@ import { registerPlatformAdmin } from './plugins/platform-admin.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { genRequestId, registerRequestContext } from './plugins/request-context.js';
 import { registerSecurity } from './plugins/security.js';
-import { registerTenantAccess } from './plugins/tenant-access.js';
 
 const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
@@ -83,8 +82,7 @@ export const buildApp = async (container: Container) => {
   // API keys and user access tokens (src/modules/auth/authenticator.ts).
   const authenticate = container.auth.authenticate;
   registerAuth(app, authenticate);
-  // Right after authentication: suspension and IP allow-list for tenant calls, platform-admin check for /admin.
-  registerTenantAccess(app, modules.tenants.accessOf);
+  // Authentication also checks suspension and the IP allow-list (plugins/tenant-access.ts); /admin needs a platform admin.
   registerPlatformAdmin(app, { authenticate, isPlatformAdmin: modules.tenantsAdmin.isPlatformAdmin });
   await registerRateLimit(app, config, container.redis);
   await registerOpenApi(app, config, container.version);
@@ -113,7 +111,7 @@ export const buildApp = async (container: Container) => {
       await api.register(conversationsRoutes(modules.conversations));
       await api.register(
         realtimeRoutes({
-          authenticate: createSocketAuthenticator({ authenticate, accessOf: modules.tenants.accessOf }),
+          authenticate: createSocketAuthenticator({ authenticate }),
           chat: modules.chat,
           conversations: modules.conversations,
           config: { heartbeatMs: config.websocket.heartbeatMs, authTimeoutMs: 10_000 },

@@ -3,10 +3,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RateLimitCategory } from '../../config/env.js';
 import { AppError } from '../../lib/errors.js';
 import { requirePermission, type TenantContext } from '../context.js';
+import { assertTenantAccess, type TenantAccess } from './tenant-access.js';
 
 export type ResolvedCredential = {
   tenantId: string;
-  tenantStatus: 'active' | 'suspended';
+  tenant: TenantAccess;
   actor: TenantContext['actor'];
   permissions: ReadonlySet<string>;
 };
@@ -56,7 +57,7 @@ export const registerAuth = (app: FastifyInstance, authenticate: Authenticator) 
     if (!token) throw new AppError('AUTHENTICATION_FAILED', 'Missing credentials: send Authorization: Bearer <token>');
     const credential = await authenticate(token);
     if (!credential) throw new AppError('AUTHENTICATION_FAILED', 'Invalid or expired credentials');
-    if (credential.tenantStatus === 'suspended') throw new AppError('TENANT_SUSPENDED', 'This tenant is suspended');
+    assertTenantAccess(credential.tenant, req.ip);
     req.ctx = {
       requestId: req.id,
       tenantId: credential.tenantId,

@@ -41,7 +41,7 @@ export const createApiKeysRepo = (db: Executor) => ({
   findActiveByHash: async (keyHash: string) =>
     (
       await db
-        .select({ key: apiKeys, tenantStatus: tenants.status })
+        .select({ key: apiKeys, tenantStatus: tenants.status, tenantSecurity: tenants.security })
         .from(apiKeys)
         .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
         .where(

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 
 import { can, requirePermission, type TenantContext } from '../../app/context.js';
 import type { Authenticator } from '../../app/plugins/auth.js';
+import { tenantAccessOf } from '../../app/plugins/tenant-access.js';
 import type { Db } from '../../db/client.js';
 import { withTx } from '../../db/tx.js';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
@@ -129,7 +130,7 @@ export const createApiKeysService = (deps: { db: Db; audit?: Pick<AuditService, 
       }
       return {
         tenantId: found.key.tenantId,
-        tenantStatus: found.tenantStatus,
+        tenant: tenantAccessOf({ status: found.tenantStatus, security: found.tenantSecurity }),
         actor: { type: 'api_key', id: found.key.id },
         permissions: new Set(found.key.scopes),
       };

@@ -1,4 +1,5 @@
 import type { Authenticator } from '../../app/plugins/auth.js';
+import { tenantAccessOf } from '../../app/plugins/tenant-access.js';
 import { API_KEY_PREFIX } from '../api-keys/api-keys.service.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { Sessions } from './sessions.js';
@@ -20,7 +21,7 @@ export const createAuthenticator = (deps: { apiKey: Authenticator; accessTokens:
     if (!state || state.isJtiDenied || state.isSessionRevoked) return undefined;
     return {
       tenantId: claims.tenant_id,
-      tenantStatus: state.tenantStatus,
+      tenant: tenantAccessOf({ status: state.tenantStatus, security: state.tenantSecurity }),
       actor: { type: 'user', id: claims.sub },
       permissions: new Set(claims.permissions),
     };

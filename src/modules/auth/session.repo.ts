@@ -67,6 +67,7 @@ export const createSessionRepo = (db: Executor) => ({
       await db
         .select({
           tenantStatus: tenants.status,
+          tenantSecurity: tenants.security,
           isJtiDenied: sql<boolean>`exists (select 1 from ${revokedTokens} where ${revokedTokens.jti} = ${input.jti})`,
           isSessionRevoked: sql<boolean>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${input.familyId} and ${refreshTokens.userId} = ${input.userId} and ${refreshTokens.revokedAt} is not null)`,
         })

@@ -32,9 +32,6 @@ export const createTenantsRepo = (db: Executor) => ({
     (await db.update(tenants).set({ ...changes, updatedAt: sql`now()` }).where(eq(tenants.id, tenantId)).returning())[0],
 
   /** Status and security only: what the per-request access check needs. */
-  findAccess: async (tenantId: string) =>
-    (await db.select({ status: tenants.status, security: tenants.security }).from(tenants).where(eq(tenants.id, tenantId)))[0],
-
   list: async (query: TPageQuery & { search?: string; status?: TenantStatus }) => {
     const search = query.search
       ? or(ilike(tenants.name, `%${escapeLike(query.search)}%`), UUID.test(query.search) ? eq(tenants.id, query.search) : undefined)

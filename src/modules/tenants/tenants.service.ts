@@ -6,11 +6,8 @@ import { auditSource, createAuditService } from '../audit/audit.service.js';
 import { seedBuiltinRoles } from '../rbac/rbac.repo.js';
 import { isIpAllowed } from './ip-allow-list.js';
 import { applyTenantPatch, toTenant } from './tenant-patch.js';
-import { securityOf } from './tenant-policy.js';
 import { createTenantsRepo, type TenantStatus } from './tenants.repo.js';
 import type { TUpdateTenantBody } from './tenants.schemas.js';
-
-export type TenantAccess = { status: TenantStatus; ipAllowList: readonly string[] };
 
 /** Tenant lifecycle and a tenant's own settings; registration and the platform-admin service build on it. */
 export const createTenantsService = (deps: { db: Db }) => {
@@ -32,12 +29,6 @@ export const createTenantsService = (deps: { db: Db }) => {
     },
     setStatus: async (tenantId: string, status: TenantStatus) => {
       await repo.setStatus(tenantId, status);
-    },
-
-    /** What every authenticated request is checked against (suspension, IP allow-list); undefined = no such tenant. */
-    accessOf: async (tenantId: string): Promise<TenantAccess | undefined> => {
-      const row = await repo.findAccess(tenantId);
-      return row && { status: row.status, ipAllowList: securityOf(row).ipAllowList };
     },
 
     getOwn: async (ctx: TenantContext) => {

@@ -129,4 +129,30 @@ describe('WebSocket chat transport', () => {
     await post(tenant.headers, `/sessions/${session.id}/end`);
     await expectClosed(socketUrl(session.id, tenant.token), 4409, 'CONFLICT');
   });
+
+  it('applies the tenant\'s IP allow-list and suspension to sockets as to HTTP calls', async () => {
+    const other = await createTenant(t);
+    const otherAgent = await post(other.headers, '/agents', { name: 'Gatekeeper' });
+    await post(other.headers, `/agents/${otherAgent.id}/publish`);
+    const session = await post(other.headers, '/sessions', { agentId: otherAgent.id });
+    const url = `${wsOrigin}/api/v1/chat/agents/${otherAgent.id}/ws/${session.id}?token=${encodeURIComponent(other.token)}`;
+    const expectRefused = async (errorCode: string) => {
+      const client = await connect(url);
+      expect(await client.closed).toBe(4403);
+      expect(client.frames.at(-1)).toMatchObject({ type: 'error', code: errorCode });
+    };
+
+    const listed = await t.app.inject({ method: 'PUT', url: '/api/v1/tenant', headers: other.headers, payload: { security: { ipAllowList: ['192.0.2.0/24'] } }, remoteAddress: '192.0.2.10' });
+    expect(listed.statusCode, listed.body).toBe(200);
+    await expectRefused('IP_NOT_ALLOWED');
+
+    const cleared = await t.app.inject({ method: 'PUT', url: '/api/v1/tenant', headers: other.headers, payload: { security: { ipAllowList: [] } }, remoteAddress: '192.0.2.10' });
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    const allowed = await connect(url);
+    await allowed.until((frames) => frames.some((frame) => frame.type === 'connection_status'));
+    allowed.socket.close();
+
+    await t.container.modules.tenants.setStatus(other.id, 'suspended');
+    await expectRefused('TENANT_SUSPENDED');
+  });
 });

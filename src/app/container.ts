@@ -84,14 +84,15 @@ export const createContainer = async (options: ContainerOptions) => {
       cache: config.retrieval.cache,
     },
   });
+  const aiProviders = createAiProvidersService({ db, llm, encryptionKey });
   const knowledge = createKnowledgeModule({
     db,
     queue: { enqueue: (...args) => queue.enqueue(...args) },
     storage,
     http,
     indexer: () => retrieval.service,
-    // No LLM provider is wired yet, so document summaries cannot be generated.
-    config: { uploadLimitBytes: config.uploadLimitBytes, isSummaryAvailable: false },
+    summaries: { resolve: aiProviders.resolveDefault, llm },
+    config: { uploadLimitBytes: config.uploadLimitBytes },
   });
   const crawler = createCrawlerModule({
     db,
@@ -103,7 +104,6 @@ export const createContainer = async (options: ContainerOptions) => {
       getKnowledgeBase: (ctx, id) => knowledge.service.knowledgeBases.get(ctx, id),
     },
   });
-  const aiProviders = createAiProvidersService({ db, llm, encryptionKey });
   const agents = createAgentsModule({ db, queue: () => queue, knowledge: knowledge.service, aiProviders, config: { trainingPollMs: 2000 } });
   const chat = createChatService({
     db,

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
 
 import type { TenantContext } from '../../app/context.js';
 import type { Executor } from '../../db/client.js';
@@ -16,6 +16,10 @@ export const createAiProvidersRepo = (db: Executor) => ({
       insert: async (row: Insert) => (await db.insert(aiProviders).values({ ...row, tenantId: ctx.tenantId }).returning())[0]!,
 
       findById: async (id: string) => (await db.select().from(aiProviders).where(scoped(eq(aiProviders.id, id))))[0],
+
+      /** The tenant's first provider (oldest) that names a default model. */
+      findOldestWithModel: async () =>
+        (await db.select().from(aiProviders).where(scoped(isNotNull(aiProviders.defaultModel))).orderBy(asc(aiProviders.createdAt), asc(aiProviders.id)).limit(1))[0],
 
       list: async (query: TPageQuery) => {
         const [items, totals] = await Promise.all([

@@ -112,6 +112,15 @@ export const createAiProvidersService = (deps: AiProvidersDeps) => {
       return { connection: connectionOf(row), defaultModel: row.defaultModel };
     },
 
+    /**
+     * For background work that belongs to no agent (document summaries): the tenant's oldest provider with a default
+     * model, decrypted; undefined when the tenant has none.
+     */
+    resolveDefault: async (ctx: Pick<TenantContext, 'tenantId'>) => {
+      const row = await repoOf(ctx).findOldestWithModel();
+      return row?.defaultModel ? { connection: connectionOf(row), model: row.defaultModel, providerName: row.name } : undefined;
+    },
+
     /** Whether the id names one of the tenant's providers (agents validate their reference with it). */
     exists: async (ctx: Pick<TenantContext, 'tenantId'>, id: string) => (await repoOf(ctx).findById(id)) !== undefined,
   };

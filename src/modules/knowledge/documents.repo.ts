@@ -1,4 +1,4 @@
-import { and, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 
 import type { TenantContext } from '../../app/context.js';
 import type { Executor } from '../../db/client.js';
@@ -74,6 +74,17 @@ export const createDocumentsRepo = (db: Executor) => ({
 
       deleteMany: (ids: string[]) =>
         db.delete(documents).where(scoped(inArray(documents.id, ids))).returning({ id: documents.id, storageKey: documents.storageKey }),
+
+      /** The document's first `limit` chunk texts, in order. */
+      chunkTexts: async (documentId: string, limit: number) =>
+        (
+          await db
+            .select({ content: chunks.content })
+            .from(chunks)
+            .where(and(eq(chunks.tenantId, ctx.tenantId), eq(chunks.documentId, documentId)))
+            .orderBy(asc(chunks.ordinal))
+            .limit(limit)
+        ).map((row) => row.content),
 
       /** Replaces all chunks of a document; call inside the transaction that also records the new chunk count. */
       replaceChunks: async (document: Pick<DocumentRow, 'id' | 'knowledgeBaseId'>, rows: (NewChunk & { id: string })[]) => {

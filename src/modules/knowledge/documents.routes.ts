@@ -103,7 +103,7 @@ export const documentsRoutes =
     app.post('/documents/:id/reprocess', {
       schema: {
         operationId: 'reprocessDocument', tags, summary: 'Parse, chunk and index the document again, optionally with new options',
-        description: '`generateSummary` needs an LLM provider; without one it is ignored and the response says so in `warnings`.',
+        description: '`generateSummary` asks the tenant\'s oldest AI provider with a default model for a summary (stored in `metadata.summary` once processed); with no such provider it is ignored and the response says so in `warnings`.',
         params: ZId, body: ZReprocessBody, response: withErrors({ 202: zEnvelope(ZReprocessResult) }),
       },
       config: { permission: 'knowledge:write' },

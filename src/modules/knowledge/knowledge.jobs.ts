@@ -4,6 +4,7 @@ import { defineJob, type JobRun } from '../../jobs/registry.js';
 import { createBatchFromUrls } from './service/batch-from-urls.js';
 import { JOB, type KnowledgeDeps } from './service/deps.js';
 import { createPipeline, type StepPayload, type StepRun } from './service/pipeline.js';
+import { createSummarize } from './service/summarize.js';
 
 const ZStepPayload = z.object({ tenantId: z.uuid(), documentId: z.uuid(), runId: z.uuid() });
 const ZDeleteFilesPayload = z.object({ tenantId: z.uuid(), keys: z.array(z.string().min(1)).min(1).max(1000) });
@@ -27,6 +28,7 @@ export const createKnowledgeJobs = (deps: KnowledgeDeps) => {
     stepJob(JOB.parse, pipeline.parse),
     stepJob(JOB.chunk, pipeline.chunk),
     stepJob(JOB.index, pipeline.index),
+    stepJob(JOB.summarize, createSummarize(deps)),
     defineJob({
       name: JOB.deleteFiles,
       payload: ZDeleteFilesPayload,

@@ -268,7 +268,7 @@ describe('documents', () => {
     expect((await get(tenant, '/api/v1/documents?status=nope')).statusCode).toBe(400);
   });
 
-  it('reprocesses with new chunking options and says that summaries need an LLM', async () => {
+  it('reprocesses with new chunking options and says that summaries need an AI provider', async () => {
     const tenant = await createTenant(t);
     const kb = await createKnowledgeBase(t, tenant);
     const document = (await upload(t, tenant, kb.id, { filename: 'constitution.pdf', content: await fixture('pdf/us_constitution.pdf') })).json().data;
@@ -278,7 +278,7 @@ describe('documents', () => {
     expect(response.statusCode, response.body).toBe(202);
     expect(response.json().data.document).toMatchObject({ status: 'uploaded', progress: 0, options: { chunkSize: 128, chunkOverlap: 16, extractMetadata: false } });
     expect(response.json().data.document.options.generateSummary).toBeUndefined();
-    expect(response.json().data.warnings[0]).toMatch(/no LLM provider is configured/);
+    expect(response.json().data.warnings[0]).toMatch(/no AI provider with a default model/);
     await runJobs(t);
     const after = (await get(tenant, `/api/v1/documents/${document.id}`)).json().data;
     expect(after.status).toBe('processed');

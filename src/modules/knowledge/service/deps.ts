@@ -1,5 +1,6 @@
 import type { TenantContext } from '../../../app/context.js';
 import type { OutboundHttp } from '../../../adapters/http/port.js';
+import type { LlmConnection, LlmPort } from '../../../adapters/llm/port.js';
 import type { ObjectStorage } from '../../../adapters/storage/port.js';
 import type { Db, Tx } from '../../../db/client.js';
 import type { Queue } from '../../../jobs/queue.js';
@@ -17,10 +18,13 @@ export type KnowledgeDeps = {
   http: Pick<OutboundHttp, 'fetch'>;
   /** A thunk: the retrieval module is built after this one and enqueues its own embedding jobs. */
   indexer: () => DocumentIndexer;
+  /** Document summaries (`generateSummary`): the tenant's default AI provider, and the LLM port to call it. */
+  summaries: {
+    resolve: (ctx: Pick<TenantContext, 'tenantId'>) => Promise<{ connection: LlmConnection; model: string; providerName: string } | undefined>;
+    llm: Pick<LlmPort, 'streamText'>;
+  };
   config: {
     uploadLimitBytes: number;
-    /** False until an LLM provider is configured; `generateSummary` is then refused with a warning. */
-    isSummaryAvailable: boolean;
   };
 };
 
@@ -30,6 +34,7 @@ export const JOB = {
   index: 'knowledge.index',
   fetchUrl: 'knowledge.fetch-url',
   deleteFiles: 'knowledge.delete-files',
+  summarize: 'knowledge.summarize',
 } as const;
 
 /** Originals are content-addressed per document, so replacing content never overwrites what a running job reads. */

@@ -15,7 +15,7 @@ import { toDocument } from './mappers.js';
 import { startProcessing } from './start-processing.js';
 
 const SUMMARY_UNAVAILABLE =
-  'generateSummary was ignored: no LLM provider is configured, so no summary can be generated. The document is reprocessed without one.';
+  'generateSummary was ignored: this tenant has no AI provider with a default model, so no summary can be generated. The document is reprocessed without one.';
 
 /** Rows, chunks and index rows go in the caller's transaction; the files follow in a job once it has committed. */
 export const deleteDocuments = async (deps: Pick<KnowledgeDeps, 'queue'>, tx: Tx, ctx: TenantContext, ids: string[]) => {
@@ -82,7 +82,7 @@ export const createDocumentsUseCases = (deps: KnowledgeDeps) => {
       const current = await findOr404(ctx, id);
       const warnings: string[] = [];
       const options: TDocumentOptions = { ...current.options, ...body };
-      if (body.generateSummary && !deps.config.isSummaryAvailable) {
+      if (body.generateSummary && !(await deps.summaries.resolve(ctx))) {
         warnings.push(SUMMARY_UNAVAILABLE);
         delete options.generateSummary;
       }

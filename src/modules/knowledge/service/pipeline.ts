@@ -10,6 +10,7 @@ import { createDocumentsRepo, type DocumentRow } from '../documents.repo.js';
 import { createKnowledgeBasesRepo } from '../knowledge-bases.repo.js';
 import { JOB, parsedKey, type KnowledgeDeps } from './deps.js';
 import { enqueueStep } from './start-processing.js';
+import { SUMMARY_KEYS } from './summarize.js';
 
 export type StepPayload = { tenantId: string; documentId: string; runId: string };
 export type StepRun = { ctx: TenantContext; isLastAttempt: boolean };
@@ -26,7 +27,8 @@ const parserFilename = (document: DocumentRow) =>
 /** Extracted fields come from the latest parse; anything else (e.g. the crawler's metadata) is kept. */
 const mergeMetadata = (current: DocumentMetadata, parsed: ParsedDocument['metadata'], isExtracting: boolean): DocumentMetadata => {
   const kept: DocumentMetadata = { ...current };
-  for (const key of EXTRACTED_KEYS) delete kept[key];
+  // A summary describes the content it was made from; the new run makes its own when asked to.
+  for (const key of [...EXTRACTED_KEYS, ...SUMMARY_KEYS]) delete kept[key];
   if (!isExtracting) return kept;
   const extracted = Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined && value !== ''));
   return { ...extracted, ...kept };
@@ -127,6 +129,7 @@ export const createPipeline = (deps: KnowledgeDeps) => {
         if (!updated) return;
         await deps.indexer().indexDocument(tx, run.ctx, document.id);
         await knowledgeBases.touchIndexed(document.knowledgeBaseId);
+        if (document.options.generateSummary) await deps.queue.enqueue(tx, JOB.summarize, payload, { dedupeKey: `${document.id}:${payload.runId}` });
       });
     });
 

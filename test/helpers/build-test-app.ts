@@ -27,11 +27,16 @@ export type TestAppOptions = {
   env?: Record<string, string>;
   jobs?: AnyJobDefinition[];
   schedules?: ScheduleDefinition[];
+  /**
+   * A database the test opened itself (e.g. on a data dir another process uses too); close() closes it. Default: a
+   * fresh copy of the migrated template.
+   */
+  database?: Database;
 };
 
 /** The real app on its own freshly migrated database (PGlite, or PostgreSQL when TEST_DATABASE_URL is set). */
 export const createTestApp = async (options: TestAppOptions = {}): Promise<TestApp> => {
-  const database = await openTestDatabase(inject('databaseTemplate'));
+  const database = options.database ?? (await openTestDatabase(inject('databaseTemplate')));
   const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-app-'));
   const config = loadConfig({
     NODE_ENV: 'test',

@@ -1,6 +1,6 @@
 import { fetch as undiciFetch, type Response as UndiciResponse } from 'undici';
 
-import { createGuardedAgent } from './guarded-agent.js';
+import { createGuardedAgent, type GuardedTransport } from './guarded-agent.js';
 import { createOutboundPolicy } from './outbound-policy.js';
 import {
   OutboundBlockedError,
@@ -75,11 +75,12 @@ const bodyBytes = async (init: RequestInit): Promise<{ body?: Uint8Array; conten
 
 /**
  * Creates the outbound HTTP client. Every connection goes through a guarded undici Agent (see guarded-agent.ts);
- * redirects are followed by hand so each hop is checked before it is requested, and counted.
+ * redirects are followed by hand so each hop is checked before it is requested, and counted. `transport` is for tests
+ * (a fake DNS, a connector that records dials); the container never passes it.
  */
-export const createSafeFetch = (config: OutboundConfig): OutboundHttp => {
+export const createSafeFetch = (config: OutboundConfig, transport: GuardedTransport = {}): OutboundHttp => {
   const policy = createOutboundPolicy(config);
-  const agent = createGuardedAgent(policy, { connectTimeoutMs: config.timeoutMs });
+  const agent = createGuardedAgent(policy, { connectTimeoutMs: config.timeoutMs, ...transport });
 
   const follow = async (rawUrl: string, hop: Hop, limits: Limits, signal: AbortSignal): Promise<UndiciResponse> => {
     let url = policy.checkUrl(rawUrl);

@@ -20,6 +20,13 @@ const EXTENSION: Record<DocumentType, string> = {
 };
 const EXTRACTED_KEYS = ['title', 'author', 'language', 'pageCount'] as const;
 
+/**
+ * The progress each step's last transaction commits together with the next step's job. A job replayed after that
+ * commit (its worker was killed before acknowledging it) finds the run already past it and does nothing: redoing it
+ * would send a processed document back to `processing`, or swap its chunks and drop its index under live searches.
+ */
+const DONE_AT = { parse: 40, chunk: 70, index: 100 } as const;
+
 /** The parser picks its parser from the name, so a renamed document ("Pricing") still needs its type's extension. */
 const parserFilename = (document: DocumentRow) =>
   claimedDocumentType(document.name) === document.type ? document.name : `${document.name}.${EXTENSION[document.type as DocumentType]}`;
@@ -46,10 +53,11 @@ export const createPipeline = (deps: KnowledgeDeps) => {
     await documentsOf(ctx).updateRun(payload.documentId, payload.runId, { status: 'failed', errorMessage: message.slice(0, 2000) });
   };
 
-  /** Loads the document when this run is current and not already failed; undefined means "nothing to do". */
-  const currentDocument = async (ctx: StepRun['ctx'], payload: StepPayload) => {
+  /** Loads the document when this run is current, not failed and not past `step`; undefined means "nothing to do". */
+  const currentDocument = async (ctx: StepRun['ctx'], payload: StepPayload, step: keyof typeof DONE_AT) => {
     const document = await documentsOf(ctx).findById(payload.documentId);
     if (!document || document.processingRunId !== payload.runId || document.status === 'failed') return undefined;
+    if (document.progress >= DONE_AT[step]) return undefined;
     return document;
   };
 
@@ -67,7 +75,7 @@ export const createPipeline = (deps: KnowledgeDeps) => {
 
   const parse = (payload: StepPayload, run: StepRun) =>
     guard(payload, run, async () => {
-      const document = await currentDocument(run.ctx, payload);
+      const document = await currentDocument(run.ctx, payload, 'parse');
       if (!document) return;
       await documentsOf(run.ctx).updateRun(document.id, payload.runId, {
         status: 'processing',
@@ -92,7 +100,7 @@ export const createPipeline = (deps: KnowledgeDeps) => {
 
   const chunk = (payload: StepPayload, run: StepRun) =>
     guard(payload, run, async () => {
-      const document = await currentDocument(run.ctx, payload);
+      const document = await currentDocument(run.ctx, payload, 'chunk');
       if (!document) return;
       const knowledgeBase = await createKnowledgeBasesRepo(deps.db).forTenant(run.ctx).findById(document.knowledgeBaseId);
       if (!knowledgeBase) return;
@@ -114,7 +122,7 @@ export const createPipeline = (deps: KnowledgeDeps) => {
 
   const index = (payload: StepPayload, run: StepRun) =>
     guard(payload, run, async () => {
-      const document = await currentDocument(run.ctx, payload);
+      const document = await currentDocument(run.ctx, payload, 'index');
       if (!document) return;
       await withTx(deps.db, async (tx) => {
         const knowledgeBases = createKnowledgeBasesRepo(tx).forTenant(run.ctx);

@@ -24,6 +24,7 @@ import { createApiKeysService } from '../modules/api-keys/api-keys.service.js';
 import { createAuditService } from '../modules/audit/audit.service.js';
 import { createAuthJobs } from '../modules/auth/auth.jobs.js';
 import { createAuthModule } from '../modules/auth/auth.module.js';
+import { createChatJobs } from '../modules/chat/chat.jobs.js';
 import { createChatService } from '../modules/chat/chat.service.js';
 import { createConversationsService } from '../modules/conversations/conversations.service.js';
 import { createCrawlerModule } from '../modules/crawler/crawler.module.js';
@@ -111,14 +112,16 @@ export const createContainer = async (options: ContainerOptions) => {
     agents: agents.service,
     aiProviders,
     retrieval: retrieval.service,
+    queue: { enqueue: (...args) => queue.enqueue(...args) },
     logger,
-    config: { retryBackoffMs: 300, historyWindow: 10 },
+    config: { retryBackoffMs: 300, historyWindow: config.chat.historyWindow },
   });
+  const chatJobs = createChatJobs({ db, llm, agents: agents.service, aiProviders, logger, config: { historyWindow: config.chat.historyWindow } });
   const audit = createAuditService({ db });
   const users = createUsersService({ db, audit, mail, publicUrl: config.publicUrl });
   const gdpr = createGdprModule({ db, queue: { enqueue: (...args) => queue.enqueue(...args) }, audit });
   const authJobs = createAuthJobs({ db });
-  const registry = createJobRegistry([...maintenance.jobs, ...authJobs.jobs, ...knowledge.jobs, ...crawler.jobs, ...retrieval.jobs, ...gdpr.jobs, ...agents.jobs, ...(options.jobs ?? [])]);
+  const registry = createJobRegistry([...maintenance.jobs, ...authJobs.jobs, ...knowledge.jobs, ...crawler.jobs, ...retrieval.jobs, ...gdpr.jobs, ...agents.jobs, ...chatJobs, ...(options.jobs ?? [])]);
   const queue = createQueue({ registry, leaseMs: config.worker.leaseMs });
   const metrics = createMetrics({ poolStats: database.poolStats, queueDepth: () => queue.depth(db) });
   const scheduler = createScheduler({ db, queue, schedules: [...maintenance.schedules, ...authJobs.schedules, ...crawler.schedules, ...retrieval.schedules, ...(options.schedules ?? [])] });

@@ -48,6 +48,7 @@ const ZEnv = z.object({
   RATE_LIMIT_WEBHOOKS: int(1000, 1),
   MAX_EVENT_LOOP_DELAY_MS: int(1000, 0),
   WS_HEARTBEAT_MS: int(30_000, 50),
+  CHAT_HISTORY_WINDOW: int(10, 2),
   WORKER_CONCURRENCY: int(4, 1),
   WORKER_POLL_INTERVAL_MS: int(500, 10),
   JOB_LEASE_MS: int(60_000, 100),
@@ -138,6 +139,8 @@ export type Config = Readonly<{
   maxEventLoopDelayMs: number;
   /** WebSocket chat (src/modules/realtime): ping interval; a peer that misses one is dropped. */
   websocket: { heartbeatMs: number };
+  /** Chat runtime (src/modules/chat): messages sent along with each question; older ones go into the running summary. */
+  chat: { historyWindow: number };
   worker: { concurrency: number; pollIntervalMs: number; leaseMs: number };
   shutdownTimeoutMs: number;
   /** Outbound HTTP (src/adapters/http): what may be reached, and the caps per call. */
@@ -232,6 +235,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     },
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     websocket: { heartbeatMs: e.WS_HEARTBEAT_MS },
+    chat: { historyWindow: e.CHAT_HISTORY_WINDOW },
     worker: { concurrency: e.WORKER_CONCURRENCY, pollIntervalMs: e.WORKER_POLL_INTERVAL_MS, leaseMs: e.JOB_LEASE_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     outbound: {

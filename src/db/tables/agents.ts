@@ -54,6 +54,8 @@ export const agents = pgTable(
     id: uuid('id').primaryKey(),
     tenantId: tenantRef(),
     name: text('name').notNull(),
+    /** The OpenAI-compatible API's alias (migration 0011): unique per tenant, kept on rename. */
+    slug: text('slug').notNull(),
     description: text('description'),
     status: text('status', { enum: AGENT_STATUSES }).notNull().default('DRAFT'),
     personality: text('personality').notNull().default('PROFESSIONAL'),
@@ -71,6 +73,7 @@ export const agents = pgTable(
   },
   (t) => [
     index('agents_tenant_idx').on(t.tenantId, t.createdAt),
+    uniqueIndex('agents_tenant_slug_uq').on(t.tenantId, t.slug),
     index('agents_provider_idx').on(t.providerId).where(sql`provider_id IS NOT NULL`),
   ],
 );
@@ -107,6 +110,10 @@ export const conversations = pgTable(
     externalId: text('external_id'),
     customer: jsonb('customer').$type<Record<string, unknown>>().notNull().default({}),
     summary: text('summary'),
+    /** Migration 0011: the messages that fell out of the history window, folded by the chat.fold-summary job. */
+    runningSummary: text('running_summary'),
+    /** How many user/assistant messages, oldest first, `runningSummary` covers. */
+    summarizedCount: integer('summarized_count').notNull().default(0),
     closeReason: text('close_reason'),
     rating: smallint('rating'),
     messageCount: integer('message_count').notNull().default(0),

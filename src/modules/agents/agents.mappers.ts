@@ -15,6 +15,7 @@ export const toAgent = (row: AgentRow, knowledgeBaseIds: string[]): TAgent => {
   return {
     id: row.id,
     name: row.name,
+    slug: row.slug,
     description: row.description,
     status: row.status,
     personality: settings.personality,

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 
 import type { TenantContext } from '../../app/context.js';
 import { queryRows, type Executor } from '../../db/client.js';
@@ -21,6 +21,17 @@ export const createAgentsRepo = (db: Executor) => ({
       insert: async (row: Insert) => (await db.insert(agents).values({ ...row, tenantId: ctx.tenantId }).returning())[0]!,
 
       findById: async (id: string) => (await db.select().from(agents).where(scoped(eq(agents.id, id))))[0],
+
+      findIdBySlug: async (slug: string) => (await db.select({ id: agents.id }).from(agents).where(scoped(eq(agents.slug, slug))))[0]?.id,
+
+      /** Held to the end of the transaction: one agent of the tenant at a time picks a derived slug. */
+      lockSlugs: async () => {
+        await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`agents.slug:${ctx.tenantId}`}, 0))`);
+      },
+
+      /** The tenant's slugs that a slug derived from `base` could collide with: `base` and `base-…`. */
+      slugsLike: async (base: string) =>
+        new Set((await db.select({ slug: agents.slug }).from(agents).where(scoped(or(eq(agents.slug, base), like(agents.slug, `${escapeLike(base)}-%`))))).map((row) => row.slug)),
 
       /** The agent and its knowledge bases in one statement: the first read of every customer turn. */
       findWithKnowledgeBases: async (id: string) =>

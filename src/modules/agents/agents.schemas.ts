@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import type { AgentStatus } from '../../db/schema.js';
 import { ZPageQuery, zPage } from '../../lib/pagination.js';
+import { isUuidShaped, SLUG_MAX_LENGTH, SLUG_PATTERN } from './agent-slug.js';
 
 export const ZAgentId = z.object({ id: z.uuid() });
 export const ZAgentKnowledgeBaseParams = z.object({ id: z.uuid(), knowledgeBaseId: z.uuid() });
@@ -50,8 +51,18 @@ export type TFallbackConfig = z.infer<typeof ZFallbackConfig>;
 
 const ZKnowledgeBaseIds = z.array(z.uuid()).max(20);
 
+export const ZAgentSlug = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(SLUG_MAX_LENGTH)
+  .regex(SLUG_PATTERN, 'must be lower-case letters and digits in dash-separated words, like support-bot')
+  .refine((slug) => !isUuidShaped(slug), 'must not look like an agent id')
+  .describe('Alias for the OpenAI-compatible API (`model`); unique in the tenant');
+
 export const ZCreateAgentBody = z.object({
   name: z.string().trim().min(1).max(100),
+  slug: ZAgentSlug.optional().describe('Derived from the name when absent ("Support Bot" -> support-bot, numbered if taken)'),
   description: z.string().trim().max(1000).optional(),
   personality: ZPersonality.default('PROFESSIONAL'),
   language: z.string().trim().min(2).max(35).regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like en or pt-BR').default('en'),
@@ -68,6 +79,7 @@ export type TCreateAgentBody = z.infer<typeof ZCreateAgentBody>;
 export const ZUpdateAgentBody = z
   .object({
     name: z.string().trim().min(1).max(100),
+    slug: ZAgentSlug.describe('Renaming an agent keeps its slug; change it here (409 when another agent has it)'),
     description: z.string().trim().max(1000).nullable(),
     personality: ZPersonality,
     language: ZCreateAgentBody.shape.language.unwrap(),
@@ -112,6 +124,7 @@ export const ZAgent = z
   .object({
     id: z.uuid(),
     name: z.string(),
+    slug: z.string(),
     description: z.string().nullable(),
     status: ZAgentStatus,
     personality: ZPersonality,

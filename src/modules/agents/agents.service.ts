@@ -1,5 +1,6 @@
 import { requirePermission, type TenantContext } from '../../app/context.js';
 import type { Db } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/errors.js';
 import { withTx } from '../../db/tx.js';
 import type { Queue } from '../../jobs/queue.js';
 import { AppError, notFound } from '../../lib/errors.js';
@@ -7,6 +8,7 @@ import { newId } from '../../lib/ids.js';
 import { toPage } from '../../lib/pagination.js';
 import type { AiProvidersService } from '../ai-providers/ai-providers.service.js';
 import type { KnowledgeService } from '../knowledge/knowledge.service.js';
+import { firstFreeSlug, slugify } from './agent-slug.js';
 import { createAgentsRepo, type AgentRow } from './agents.repo.js';
 import { settingsOf, toAgent } from './agents.mappers.js';
 import type {
@@ -28,6 +30,8 @@ export type AgentsDeps = {
 
 const isAvailable = (row: Pick<AgentRow, 'status'>) => row.status !== 'DRAFT';
 
+const slugTaken = (slug: string) => new AppError('CONFLICT', `Another agent of this tenant already has the slug '${slug}'`);
+
 export const createAgentsService = (deps: AgentsDeps) => {
   const repoOf = (ctx: Pick<TenantContext, 'tenantId'>) => createAgentsRepo(deps.db).forTenant(ctx);
 
@@ -46,6 +50,15 @@ export const createAgentsService = (deps: AgentsDeps) => {
   const checkProvider = async (ctx: TenantContext, providerId: string | null | undefined) => {
     if (providerId && !(await deps.aiProviders.exists(ctx, providerId))) throw notFound('AI provider');
   };
+  /**
+   * The requested slug, or the first free one derived from the name. Slugs are chosen under a per-tenant lock held to
+   * the commit, so two agents created at once with one name do not pick the same; a requested slug that is taken
+   * fails on the unique index (409).
+   */
+  const pickSlug = async (repo: ReturnType<typeof repoOf>, requested: string | undefined, name: string) => {
+    await repo.lockSlugs();
+    return requested ?? firstFreeSlug(slugify(name), await repo.slugsLike(slugify(name)));
+  };
 
   return {
     create: async (ctx: TenantContext, input: TCreateAgentBody) => {
@@ -58,6 +71,7 @@ export const createAgentsService = (deps: AgentsDeps) => {
         const inserted = await repo.insert({
           id: newId(),
           name: input.name,
+          slug: await pickSlug(repo, input.slug, input.name),
           description: input.description ?? null,
           personality: input.personality,
           language: input.language,
@@ -70,6 +84,8 @@ export const createAgentsService = (deps: AgentsDeps) => {
         });
         await repo.attach(inserted.id, knowledgeBaseIds);
         return inserted;
+      }).catch((error: unknown) => {
+        throw input.slug && isUniqueViolation(error) ? slugTaken(input.slug) : error;
       });
       return toAgent(row, knowledgeBaseIds);
     },
@@ -95,8 +111,10 @@ export const createAgentsService = (deps: AgentsDeps) => {
       const { providerId, ...model } = { ...settings.model, ...patch.model };
       const row = await withTx(deps.db, async (tx) => {
         const repo = createAgentsRepo(tx).forTenant(ctx);
+        if (patch.slug) await repo.lockSlugs();
         const updated = await repo.update(id, {
           name: patch.name,
+          slug: patch.slug,
           description: patch.description,
           personality: patch.personality,
           language: patch.language,
@@ -115,6 +133,8 @@ export const createAgentsService = (deps: AgentsDeps) => {
           await repo.attach(id, knowledgeBaseIds);
         }
         return updated;
+      }).catch((error: unknown) => {
+        throw patch.slug && isUniqueViolation(error) ? slugTaken(patch.slug) : error;
       });
       if (!row) throw notFound('Agent');
       return present(ctx, row);
@@ -217,6 +237,9 @@ export const createAgentsService = (deps: AgentsDeps) => {
         tokens: { input: Number(stats.input_tokens), output: Number(stats.output_tokens) },
       };
     },
+
+    /** For the OpenAI-compatible API: the id of the agent with this slug, if the tenant has one (the caller checks). */
+    idForSlug: async (ctx: Pick<TenantContext, 'tenantId'>, slug: string) => repoOf(ctx).findIdBySlug(slug),
 
     /** For the chat runtime: the agent, its settings and knowledge; no permission of its own (the caller checks). */
     loadForTurn: async (ctx: Pick<TenantContext, 'tenantId'>, id: string) => {

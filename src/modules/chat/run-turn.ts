@@ -6,6 +6,7 @@ import type { TenantContext } from '../../app/context.js';
 import { LlmError, type LlmMessage, type LlmPort, type LlmUsage } from '../../adapters/llm/port.js';
 import type { Db, Tx } from '../../db/client.js';
 import { withTx } from '../../db/tx.js';
+import type { Queue } from '../../jobs/queue.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { AgentSettings } from '../agents/agents.mappers.js';
@@ -19,6 +20,7 @@ import { messageSignals, type Signal } from './escalation-signals.js';
 import { extractiveAnswer } from './extractive.js';
 import { buildPrompt, citedSources } from './prompt.js';
 import { rewriteFollowUp } from './query-rewrite.js';
+import { CHAT_JOB, isFoldDue } from './summary.js';
 
 export type ChatDeps = {
   db: Db;
@@ -26,6 +28,8 @@ export type ChatDeps = {
   agents: Pick<AgentsService, 'loadForTurn'>;
   aiProviders: Pick<AiProvidersService, 'resolveConnection'>;
   retrieval: Pick<RetrievalService, 'search'>;
+  /** For the running-summary job, enqueued with the turn once the history outgrows the window. */
+  queue: Pick<Queue, 'enqueue'>;
   logger: Logger;
   config: {
     /** Wait before the one retry of a failed provider call. */
@@ -86,26 +90,31 @@ export const createTurnRunner = (deps: ChatDeps) => {
     const repo = createChatRepo(deps.db).forTenant(ctx);
     const seed = input.conversationId ? [] : (input.newConversation?.history ?? []);
     let history: LlmMessage[] = seed;
+    // The running summary comes with the conversation row; a new conversation has none and nothing to fold.
+    let summary: string | null = null;
+    let shouldFold = false;
     if (input.conversationId) {
       const conversation = await repo.findConversation(input.conversationId, input.agentId);
       if (!conversation) throw notFound('Conversation');
       if (conversation.status === 'CLOSED') throw new AppError('CONFLICT', 'This conversation is closed');
       history = (await repo.recentMessages(conversation.id, deps.config.historyWindow)).map((row) => ({ role: row.role as LlmMessage['role'], content: row.content }));
+      summary = conversation.runningSummary;
+      shouldFold = isFoldDue(conversation, 2, deps.config.historyWindow);
     }
     const conversationId = input.conversationId ?? (input.persist ? (input.newConversation?.id ?? newId()) : null);
-    return { agent, history, seed, conversationId, isNewConversation: !input.conversationId };
+    return { agent, history, summary, shouldFold, seed, conversationId, isNewConversation: !input.conversationId };
   };
 
   type Prepared = Awaited<ReturnType<typeof prepare>>;
 
   /** Streams the provider's answer, retrying once (with backoff) a retryable failure that happened before any text. */
-  async function* generate(ctx: TenantContext, settings: AgentSettings, request: { name: string; systemPrompt: string | null; language: string; sources: ChatSource[]; history: LlmMessage[]; question: string }, signal?: AbortSignal): AsyncGenerator<ChatEvent, Answer | LlmError> {
+  async function* generate(ctx: TenantContext, settings: AgentSettings, request: { name: string; systemPrompt: string | null; language: string; sources: ChatSource[]; summary: string | null; history: LlmMessage[]; question: string }, signal?: AbortSignal): AsyncGenerator<ChatEvent, Answer | LlmError> {
     let streamed = '';
     try {
       const { connection, defaultModel } = await deps.aiProviders.resolveConnection(ctx, settings.model.providerId!);
       const model = settings.model.model ?? defaultModel;
       if (!model) throw new LlmError('bad_request', 'no model is configured for this agent or its provider');
-      const prompt = buildPrompt({ agentName: request.name, systemPrompt: request.systemPrompt, personality: settings.personality, responseLength: settings.model.responseLength, language: request.language, sources: request.sources, history: request.history, question: request.question });
+      const prompt = buildPrompt({ agentName: request.name, systemPrompt: request.systemPrompt, personality: settings.personality, responseLength: settings.model.responseLength, language: request.language, sources: request.sources, summary: request.summary, history: request.history, question: request.question });
       for (let attempt = 1; ; attempt += 1) {
         try {
           for await (const part of deps.llm.streamText(connection, { ...prompt, model, temperature: settings.model.temperature, maxOutputTokens: settings.model.maxOutputTokens, signal })) {
@@ -172,7 +181,7 @@ export const createTurnRunner = (deps: ChatDeps) => {
     if (!answer) {
       yield { type: 'sources', sources };
       if (settings.model.providerId) {
-        const generated = yield* generate(ctx, settings, { name: row.name, systemPrompt: row.systemPrompt, language: row.language, sources, history: prepared.history, question: input.message }, input.signal);
+        const generated = yield* generate(ctx, settings, { name: row.name, systemPrompt: row.systemPrompt, language: row.language, sources, summary: prepared.summary, history: prepared.history, question: input.message }, input.signal);
         if (generated instanceof LlmError) {
           if (generated.kind === 'aborted') return await persistAborted(ctx, input, prepared);
           yield { type: 'error', code: 'AI_SERVICE_UNAVAILABLE', message: 'The AI service is unavailable; the agent answered with its fallback message' };
@@ -260,6 +269,8 @@ export const createTurnRunner = (deps: ChatDeps) => {
         ]);
         messageId = assistantId!;
         await repo.insertEscalations(turn.fired.map((signal) => ({ agentId: input.agentId, conversationId, messageId: assistantId!, trigger: signal.trigger, details: signal.details })));
+        // Folding runs after the commit, in the worker: the customer never waits for the summary.
+        if (prepared.shouldFold) await deps.queue.enqueue(tx, CHAT_JOB.foldSummary, { tenantId: ctx.tenantId, conversationId }, { dedupeKey: conversationId });
       }
       await repo.meter({ agentId: input.agentId, mode: answer.mode, inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens, latencyMs: turn.latencyMs });
       return messageId;

@@ -63,7 +63,11 @@ export const createConversationsRepo = (db: Executor) => ({
 
       clearMessages: async (conversationId: string) => {
         const deleted = (await db.delete(messages).where(scopedMessages(conversationId)).returning({ id: messages.id })).length;
-        await db.update(conversations).set({ messageCount: 0, lastMessageAt: null, updatedAt: sql`now()` }).where(scoped(eq(conversations.id, conversationId)));
+        // The running summary is made of the deleted messages: it goes with them.
+        await db
+          .update(conversations)
+          .set({ messageCount: 0, lastMessageAt: null, runningSummary: null, summarizedCount: 0, updatedAt: sql`now()` })
+          .where(scoped(eq(conversations.id, conversationId)));
         return deleted;
       },
     };

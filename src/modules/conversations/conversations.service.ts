@@ -28,6 +28,7 @@ export const toConversation = (row: ConversationRow): TConversation => ({
   externalId: row.externalId,
   customer: row.customer,
   summary: row.summary,
+  runningSummary: row.runningSummary,
   closeReason: row.closeReason,
   rating: row.rating,
   messageCount: row.messageCount,

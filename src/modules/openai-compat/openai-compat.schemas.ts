@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The slice of the OpenAI chat-completions contract Switchboard serves: the model is an agent id, the agent's own
+ * The slice of the OpenAI chat-completions contract Switchboard serves: the model is an agent (id or slug), the agent's own
  * prompt, knowledge and model settings govern the answer, so sampling parameters from the caller are accepted and
  * ignored (OpenAI SDKs and tools send them by default).
  */
@@ -17,7 +17,7 @@ export const ZChatMessage = z.looseObject({
 export type TChatMessage = z.infer<typeof ZChatMessage>;
 
 export const ZChatCompletionBody = z.looseObject({
-  model: z.string().trim().min(1).max(200).describe('An agent id, as listed by GET /v1/models'),
+  model: z.string().trim().min(1).max(200).describe('An agent id or slug, as listed by GET /v1/models'),
   messages: z.array(ZChatMessage).min(1).max(200),
   stream: z.boolean().nullable().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
@@ -31,7 +31,16 @@ export const ZConversationHeaders = z.looseObject({
 
 export const ZModelParams = z.object({ model: z.string().trim().min(1).max(200) });
 
-export const ZModel = z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string(), name: z.string() }).meta({ id: 'OpenAiModel' });
+export const ZModel = z
+  .object({
+    id: z.string().describe('The agent id'),
+    object: z.literal('model'),
+    created: z.number().int(),
+    owned_by: z.string(),
+    name: z.string(),
+    slug: z.string().describe('Alias accepted as `model` wherever the id is'),
+  })
+  .meta({ id: 'OpenAiModel' });
 export type TModel = z.infer<typeof ZModel>;
 
 export const ZModelList = z.object({ object: z.literal('list'), data: z.array(ZModel) }).meta({ id: 'OpenAiModelList' });

@@ -12,7 +12,7 @@ import type { TChatCompletionBody, TChatMessage, TModel } from './openai-compat.
 
 export type OpenAiCompatDeps = {
   db: Db;
-  agents: Pick<AgentsService, 'list' | 'loadForTurn'>;
+  agents: Pick<AgentsService, 'list' | 'loadForTurn' | 'idForSlug'>;
   chat: Pick<ChatService, 'runTurn'>;
 };
 
@@ -55,23 +55,26 @@ export type CompletionStart = {
 
 /** OpenAI's chat-completions API over agents: each call is one runTurn of the chat runtime. */
 export const createOpenAiCompatService = (deps: OpenAiCompatDeps) => {
-  /** The agent a model names; drafts are not offered (customers cannot reach them either). */
+  /** The agent a model names, by id or slug; drafts are not offered (customers cannot reach them either). */
   const loadAgent = async (ctx: TenantContext, model: string) => {
-    if (!isUuid(model)) throw modelNotFound(model);
+    // Slugs never look like UUIDs, so a model is one or the other.
+    const id = isUuid(model) ? model : await deps.agents.idForSlug(ctx, model.toLowerCase());
+    if (!id) throw modelNotFound(model);
     try {
-      return await deps.agents.loadForTurn(ctx, model);
+      return await deps.agents.loadForTurn(ctx, id);
     } catch (error) {
       if (error instanceof AppError && error.code === 'RESOURCE_NOT_FOUND') throw modelNotFound(model);
       throw error;
     }
   };
 
-  const toModel = (agent: { id: string; name: string; createdAt: string | Date }): TModel => ({
+  const toModel = (agent: { id: string; name: string; slug: string; createdAt: string | Date }): TModel => ({
     id: agent.id,
     object: 'model',
     created: Math.floor(new Date(agent.createdAt).getTime() / 1000),
     owned_by: 'switchboard',
     name: agent.name,
+    slug: agent.slug,
   });
 
   return {

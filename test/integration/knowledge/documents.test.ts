@@ -228,6 +228,15 @@ describe('documents', () => {
     expect(byUrl.get(`${site.origin}/gone`)).toMatchObject({ status: 'failed', errorMessage: expect.stringContaining('HTTP 404') });
     expect(byUrl.get('http://10.1.2.3/internal')).toMatchObject({ status: 'failed', errorMessage: expect.stringContaining('may not be fetched') });
 
+    // A fetch job replayed after it committed (its worker died before acknowledging) changes nothing and fetches nothing.
+    const returns = created.find((document: { sourceUrl: string }) => document.sourceUrl === `${site.origin}/guides/returns.md`);
+    const [row] = await t.database.db.select({ runId: documents.processingRunId }).from(documents).where(eq(documents.id, returns.id));
+    const fetched = site.requests.length;
+    await t.container.queue.enqueue(t.database.db, 'knowledge.fetch-url', { tenantId: tenant.id, documentId: returns.id, runId: row!.runId });
+    await runJobs(t);
+    expect(site.requests.length).toBe(fetched);
+    expect((await get(tenant, `/api/v1/documents/${returns.id}`)).json().data).toMatchObject({ status: 'processed', progress: 100 });
+
     const again = (await post(tenant, '/api/v1/documents/batch-from-urls', { knowledgeBaseId: kb.id, urls: [`${site.origin}/about`] })).json().data;
     expect(again.documents).toEqual([]);
     expect(again.skipped[0].reason).toMatch(/already in this knowledge base/);

@@ -15,13 +15,13 @@ import { toDocument } from './mappers.js';
 import { enqueueStep, freshRun } from './start-processing.js';
 import type { StepPayload, StepRun } from './pipeline.js';
 
-/** Until its URL is fetched a document has no content; a per-document placeholder hash keeps the unique index happy. */
 /** A refused URL, a 4xx answer, a wrong type or a duplicate will not change on retry; timeouts and 5xx may. */
 const isFinal = (error: AppError) => {
   const remoteStatus = (error.details as { status?: unknown } | undefined)?.status;
   return error.statusCode < 500 || (typeof remoteStatus === 'number' && remoteStatus < 500);
 };
 
+/** Until its URL is fetched a document has no content; a per-document placeholder hash keeps the unique index happy. */
 const PENDING_HASH = (id: string) => `pending:${id}`;
 
 /**
@@ -71,6 +71,8 @@ export const createBatchFromUrls = (deps: KnowledgeDeps) => ({
     const documents = createDocumentsRepo(deps.db).forTenant(run.ctx);
     const document = await documents.findById(payload.documentId);
     if (!document?.sourceUrl || document.processingRunId !== payload.runId || document.status === 'failed') return;
+    // Replayed after its commit (the worker died before acknowledging): the content is stored and parse is queued.
+    if (document.contentHash !== PENDING_HASH(document.id)) return;
     const fail = (message: string) => documents.updateRun(document.id, payload.runId, { status: 'failed', errorMessage: message });
     await documents.updateRun(document.id, payload.runId, { status: 'processing', progress: 5, processingStartedAt: new Date() });
     let file;

@@ -1,11 +1,14 @@
 /**
  * Retrieval quality and speed on BEIR SciFact (test split): nDCG@10, Recall@100, ingestion time, query latency.
+ * Ingestion goes through the real pipeline: upsertDocumentsFromContent, then the worker's knowledge.parse ->
+ * knowledge.chunk -> knowledge.index jobs.
  *
  *   npm run bench:retrieval -- [path/to/scifact]        (default ../shared/data/scifact, or SCIFACT_DIR)
- *   BENCH_INGEST=direct npm run bench:retrieval         (skip parse/chunk jobs: one chunk per abstract, indexDocument)
+ *   BENCH_INGEST=direct npm run bench:retrieval         (skip parse/chunk jobs: one chunk per abstract, indexDocuments)
+ *   BENCH_PGLITE=memory npm run bench:retrieval         (PGlite on its in-memory file system instead of a data dir)
  *
- * The data set is CC BY-NC: it is read from where it lies and never copied into the repository. Runs on an in-memory
- * PGlite, or on PostgreSQL when DATABASE_URL is set (use a scratch database: the bench adds a tenant to it).
+ * The data set is CC BY-NC: it is read from where it lies and never copied into the repository. Runs on PGlite with a
+ * temporary data dir, or on PostgreSQL when DATABASE_URL is set (use a scratch database: the bench adds a tenant to it).
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,7 +23,7 @@ import { pino } from 'pino';
 import { systemContext } from '../src/app/context.js';
 import { createContainer } from '../src/app/container.js';
 import { loadConfig } from '../src/config/env.js';
-import { fromPglite, openPostgres } from '../src/db/client.js';
+import { fromPglite, openPglite, openPostgres } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { chunks, documents } from '../src/db/schema.js';
 import { withTx } from '../src/db/tx.js';
@@ -41,9 +44,12 @@ for (const line of readFileSync(join(dir, 'qrels/test.tsv'), 'utf8').trim().spli
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
+// Embedded runs keep PGlite's files in a data dir on disk, as `npm start` does (DATA_DIR/pgdata);
+// BENCH_PGLITE=memory uses PGlite's in-memory file system instead, whose file growth copies whole files (slower).
+const pgliteMode = process.env.BENCH_PGLITE === 'memory' ? 'in memory' : 'data dir on disk';
 const database = process.env.DATABASE_URL
   ? openPostgres(process.env.DATABASE_URL, 4)
-  : fromPglite(await PGlite.create({ extensions: { vector } }));
+  : fromPglite(pgliteMode === 'in memory' ? await PGlite.create({ extensions: { vector } }) : await openPglite(dataDir));
 await migrate(database);
 const config = loadConfig({ ...process.env, DATA_DIR: dataDir, RUN_MODES: 'api', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', RETRIEVAL_CACHE_SIZE: '0' });
 const container = await createContainer({ config, database, logger: pino({ level: config.logLevel }) });
@@ -55,17 +61,19 @@ const kb = await knowledge.knowledgeBases.create(ctx, { name: 'SciFact', chunkSi
 // Result documents are named by their source URL's last segment, which carries the BEIR doc id.
 const docIdOf = new Map<string, string>();
 
+// Abstracts per upsertDocumentsFromContent call: each call is one transaction with multi-row inserts and enqueues.
+const UPSERT_BATCH = 500;
+
 const ingestThroughPipeline = async () => {
-  for (const doc of corpus) {
-    const { document } = await knowledge.upsertDocumentFromContent(ctx, {
+  for (let start = 0; start < corpus.length; start += UPSERT_BATCH) {
+    const slice = corpus.slice(start, start + UPSERT_BATCH);
+    const results = await knowledge.upsertDocumentsFromContent(ctx, {
       knowledgeBaseId: kb.id,
-      sourceUrl: `https://scifact.invalid/doc/${doc._id}`,
-      title: doc.title,
-      content: doc.text,
-      contentType: 'markdown',
+      documents: slice.map((doc) => ({ sourceUrl: `https://scifact.invalid/doc/${doc._id}`, title: doc.title, content: doc.text, contentType: 'markdown' as const })),
     });
-    docIdOf.set(document.id, doc._id);
+    results.forEach(({ document }, i) => docIdOf.set(document.id, slice[i]!._id));
   }
+  // The worker claims each step's jobs in batches (src/jobs/worker.ts), exactly as in production.
   for (;;) {
     const claimed = await container.worker.pollOnce();
     await container.worker.drain();
@@ -73,7 +81,7 @@ const ingestThroughPipeline = async () => {
   }
 };
 
-/** One chunk per abstract, written straight to the knowledge tables, then indexed through indexDocument. */
+/** One chunk per abstract, written straight to the knowledge tables, then indexed through indexDocuments. */
 const ingestDirect = async () => {
   const BATCH = 100;
   for (let start = 0; start < corpus.length; start += BATCH) {
@@ -88,10 +96,8 @@ const ingestDirect = async () => {
         id: newId(), tenantId: tenant.id, knowledgeBaseId: kb.id, documentId: id, ordinal: 0, content: doc.text, headings: [],
         tokenCount: doc.text.split(/\s+/).length,
       })));
-      for (const { doc, id } of slice) {
-        docIdOf.set(id, doc._id);
-        await retrieval.indexDocument(tx, ctx, id);
-      }
+      for (const { doc, id } of slice) docIdOf.set(id, doc._id);
+      await retrieval.indexDocuments(tx, ctx, slice.map(({ id }) => id));
     });
   }
 };
@@ -120,7 +126,7 @@ const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.
 
 console.log(JSON.stringify({
   dataset: 'BEIR SciFact test', queries: qrels.size, documents: corpus.length, chunks: stats.chunksIndexed,
-  database: database.kind, ingest: ingestMode, mode: config.retrieval.embeddings ? 'hybrid' : 'lexical',
+  database: database.kind === 'embedded' ? `embedded (${pgliteMode})` : database.kind, ingest: ingestMode, mode: config.retrieval.embeddings ? 'hybrid' : 'lexical',
   ndcgAt10: +(ndcgSum / qrels.size).toFixed(4), recallAt100: +(recallSum / qrels.size).toFixed(4),
   ingestSeconds: +ingestSeconds.toFixed(1), queryP50Ms: +percentile(50).toFixed(1), queryP95Ms: +percentile(95).toFixed(1),
   machine: `${cpus().length}x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,

@@ -88,7 +88,7 @@ export const createContainer = async (options: ContainerOptions) => {
   const aiProviders = createAiProvidersService({ db, llm, encryptionKey });
   const knowledge = createKnowledgeModule({
     db,
-    queue: { enqueue: (...args) => queue.enqueue(...args) },
+    queue: { enqueue: (...args) => queue.enqueue(...args), enqueueMany: (...args) => queue.enqueueMany(...args) },
     storage,
     http,
     indexer: () => retrieval.service,

@@ -12,6 +12,9 @@ export type JobRun = {
   signal: AbortSignal;
 };
 
+/** One claimed job of a batch. */
+export type BatchItem<P> = { payload: P; run: JobRun };
+
 export type JobDefinition<P = unknown> = {
   name: string;
   payload: z.ZodType<P>;
@@ -19,6 +22,14 @@ export type JobDefinition<P = unknown> = {
   backoff?: BackoffPolicy;
   /** Must be idempotent: a worker killed after the effect but before acknowledging runs it again. */
   handler: (payload: P, run: JobRun) => Promise<void>;
+  /**
+   * Optional: the worker claims up to `size` queued jobs of this name together and runs them in one call, so work
+   * over many items costs a few multi-row statements instead of a few per item (on PGlite every statement costs
+   * ~0.5-1 ms of the main thread). All or nothing: when it throws, the worker runs each job of the batch alone
+   * through `handler`, so one bad payload fails (and retries) only its own job. Idempotent like `handler`, and
+   * items may belong to different tenants (each carries its own `run.ctx`).
+   */
+  batch?: { size: number; handler: (items: BatchItem<P>[]) => Promise<void> };
 };
 
 /** A system-wide cron schedule that enqueues `job` with `payload` at each tick. */

@@ -27,30 +27,42 @@ export const createWorker = (deps: {
   const { db, queue, registry, options } = deps;
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const log = deps.logger.child({ component: 'worker', worker_id: workerId });
-  const active = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  /** One entry per slot: a single job, or the jobs of a batch. Shutdown hands back every id of an entry. */
+  const active = new Map<string, { done: Promise<void>; abort: AbortController; ids: string[] }>();
   let running = false;
   let loop: Promise<void> | undefined;
   let wake = new AbortController();
 
-  const runJob = async (job: Awaited<ReturnType<Queue['claim']>>[number], abort: AbortController) => {
-    const definition = registry.get(job.name)!;
-    const heartbeat = setInterval(() => {
-      queue.heartbeat(db, job.id, workerId).catch((error: unknown) => log.warn({ err: error, job_id: job.id }, 'heartbeat failed'));
+  type Claimed = Awaited<ReturnType<Queue['claim']>>[number];
+
+  const keepLeased = (ids: string[]) =>
+    setInterval(() => {
+      queue.heartbeat(db, ids.length === 1 ? ids[0]! : ids, workerId).catch((error: unknown) => log.warn({ err: error, job_ids: ids }, 'heartbeat failed'));
     }, Math.max(50, options.leaseMs / 3));
+
+  const runOf = (job: Claimed, payload: unknown, abort: AbortController) => {
+    const tenantId = (payload as { tenantId?: unknown }).tenantId;
+    return {
+      id: job.id,
+      attempt: job.attempts,
+      ctx: typeof tenantId === 'string' ? systemContext(tenantId, job.id) : undefined,
+      signal: abort.signal,
+    };
+  };
+
+  /** Parses the payload; an invalid one ends the job as dead at once (no retry can fix it). */
+  const payloadOf = async (job: Claimed): Promise<{ ok: true; payload: unknown } | { ok: false }> => {
+    const parsed = registry.get(job.name)!.payload.safeParse(job.payload);
+    if (parsed.success) return { ok: true, payload: parsed.data };
+    await queue.fail(db, job, workerId, `invalid payload: ${parsed.error.message}`, { retryable: false });
+    deps.metrics.jobsFailed.inc({ name: job.name, outcome: 'dead' });
+    return { ok: false };
+  };
+
+  /** Runs one job through its single handler, with its own acknowledgement or failure accounting. */
+  const execute = async (job: Claimed, payload: unknown, abort: AbortController) => {
     try {
-      const parsed = definition.payload.safeParse(job.payload);
-      if (!parsed.success) {
-        await queue.fail(db, job, workerId, `invalid payload: ${parsed.error.message}`, { retryable: false });
-        deps.metrics.jobsFailed.inc({ name: job.name, outcome: 'dead' });
-        return;
-      }
-      const tenantId = (parsed.data as { tenantId?: unknown }).tenantId;
-      await definition.handler(parsed.data, {
-        id: job.id,
-        attempt: job.attempts,
-        ctx: typeof tenantId === 'string' ? systemContext(tenantId, job.id) : undefined,
-        signal: abort.signal,
-      });
+      await registry.get(job.name)!.handler(payload, runOf(job, payload, abort));
       await queue.complete(db, job.id, workerId);
       deps.metrics.jobsProcessed.inc({ name: job.name });
     } catch (error) {
@@ -59,22 +71,85 @@ export const createWorker = (deps: {
       const outcome = await queue.fail(db, job, workerId, message, { retryable: true });
       deps.metrics.jobsFailed.inc({ name: job.name, outcome });
       log[outcome === 'dead' ? 'error' : 'warn']({ job_id: job.id, job: job.name, attempt: job.attempts, err: error }, `job ${outcome}`);
+    }
+  };
+
+  const runJob = async (job: Claimed, abort: AbortController) => {
+    const heartbeat = keepLeased([job.id]);
+    try {
+      const parsed = await payloadOf(job);
+      if (parsed.ok) await execute(job, parsed.payload, abort);
     } finally {
       clearInterval(heartbeat);
     }
+  };
+
+  /**
+   * A batch runs through the definition's batch handler and is acknowledged in one statement. If the handler throws,
+   * every job of the batch runs again alone: handlers are idempotent, and the failure lands on the job that causes it.
+   */
+  const runBatch = async (batch: Claimed[], abort: AbortController) => {
+    const definition = registry.get(batch[0]!.name)!;
+    const heartbeat = keepLeased(batch.map((job) => job.id));
+    try {
+      const items: { job: Claimed; payload: unknown }[] = [];
+      for (const job of batch) {
+        const parsed = await payloadOf(job);
+        if (parsed.ok) items.push({ job, payload: parsed.payload });
+      }
+      if (items.length === 0) return;
+      try {
+        await definition.batch!.handler(items.map(({ job, payload }) => ({ payload, run: runOf(job, payload, abort) })));
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        log.warn({ job: definition.name, jobs: items.length, err: error }, 'batch failed; running its jobs one by one');
+        for (const { job, payload } of items) {
+          if (abort.signal.aborted) return;
+          await execute(job, payload, abort);
+        }
+        return;
+      }
+      await queue.completeMany(db, items.map(({ job }) => job.id), workerId);
+      deps.metrics.jobsProcessed.inc({ name: definition.name }, items.length);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  };
+
+  /** Claimed jobs of a batch-capable name go into batches of at most its size; every other job runs alone. */
+  const slotsOf = (claimed: Claimed[]): Claimed[][] => {
+    const slots: Claimed[][] = [];
+    const open = new Map<string, Claimed[]>();
+    for (const job of claimed) {
+      const size = registry.get(job.name)?.batch?.size;
+      if (!size) {
+        slots.push([job]);
+        continue;
+      }
+      let batch = open.get(job.name);
+      if (!batch || batch.length >= size) {
+        batch = [];
+        open.set(job.name, batch);
+        slots.push(batch);
+      }
+      batch.push(job);
+    }
+    return slots;
   };
 
   const pollOnce = async (): Promise<number> => {
     await queue.recoverExpired(db);
     await deps.scheduler.tick();
     const claimed = await queue.claim(db, workerId, options.concurrency - active.size);
-    for (const job of claimed) {
+    for (const slot of slotsOf(claimed)) {
       const abort = new AbortController();
-      const done = runJob(job, abort).finally(() => {
-        active.delete(job.id);
+      const key = slot[0]!.id;
+      const isBatch = registry.get(slot[0]!.name)?.batch !== undefined;
+      const done = (isBatch ? runBatch(slot, abort) : runJob(slot[0]!, abort)).finally(() => {
+        active.delete(key);
         wake.abort();
       });
-      active.set(job.id, { done, abort });
+      active.set(key, { done, abort, ids: slot.map((job) => job.id) });
     }
     return claimed.length;
   };
@@ -114,7 +189,7 @@ export const createWorker = (deps: {
         sleep(timeoutMs).then(() => true),
       ]);
       if (timedOut) {
-        const ids = [...active.keys()];
+        const ids = [...active.values()].flatMap((entry) => entry.ids);
         for (const entry of active.values()) entry.abort.abort();
         await queue.release(db, ids, workerId);
         log.warn({ released: ids.length }, 'released unfinished jobs at shutdown');

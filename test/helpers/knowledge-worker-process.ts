@@ -9,7 +9,8 @@
  *   step's job) has committed, the job is not acknowledged: the at-least-once gap the queue promises to survive.
  * - `index-uncommitted`: the index step has written the retrieval rows inside its transaction, not committed.
  * Prints `paused at <point> <documentId>` for each, then hangs. The pipeline code is not touched: the hooks wrap the
- * queue (claim and acknowledgement) and the retrieval service the index step calls, all looked up at call time.
+ * queue (claim and acknowledgement, of single jobs and of batches) and the retrieval service the index step calls,
+ * all looked up at call time.
  */
 import { pino } from 'pino';
 
@@ -81,11 +82,24 @@ queue.complete = async (db, id, workerId) => {
   return complete(db, id, workerId);
 };
 
+// Steps run in batches (several jobs of one step per handler call, src/jobs/worker.ts), acknowledged in one statement:
+// a batch holding a job that should pause is left unacknowledged whole, as a kill -9 at that moment would leave it.
+const completeMany = queue.completeMany;
+queue.completeMany = async (db, ids, workerId) => {
+  for (const id of ids) {
+    const job = running.get(id);
+    const point = job && pauses.get(job.documentId);
+    if (job && point && job.name === ACKNOWLEDGED_STEP[point]) return pause(point, job.documentId);
+  }
+  return completeMany(db, ids, workerId);
+};
+
 const retrieval = container.modules.retrieval;
-const indexDocument = retrieval.indexDocument;
-retrieval.indexDocument = async (tx, ctx, documentId) => {
-  await indexDocument(tx, ctx, documentId);
-  if (pauses.get(documentId) === 'index-uncommitted') await pause('index-uncommitted', documentId);
+const indexDocuments = retrieval.indexDocuments;
+retrieval.indexDocuments = async (tx, ctx, documentIds) => {
+  await indexDocuments(tx, ctx, documentIds);
+  const documentId = documentIds.find((id) => pauses.get(id) === 'index-uncommitted');
+  if (documentId) await pause('index-uncommitted', documentId);
 };
 
 await container.worker.start();

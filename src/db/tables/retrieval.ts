@@ -40,9 +40,8 @@ export const retrievalPostings = pgTable(
   {
     knowledgeBaseId: uuid('knowledge_base_id').notNull(),
     term: text('term').notNull(),
-    chunkId: uuid('chunk_id')
-      .notNull()
-      .references(() => retrievalChunks.chunkId, { onDelete: 'cascade' }),
+    // No foreign key (migration 0010): a statement-level trigger on retrieval_chunks deletes a chunk's postings.
+    chunkId: uuid('chunk_id').notNull(),
     tenantId: uuid('tenant_id').notNull(),
     documentId: uuid('document_id').notNull(),
     titleTf: smallint('title_tf').notNull(),
@@ -50,7 +49,8 @@ export const retrievalPostings = pgTable(
     titleLength: integer('title_length').notNull(),
     bodyLength: integer('body_length').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.knowledgeBaseId, t.term, t.chunkId] }), index('retrieval_postings_chunk_idx').on(t.chunkId)],
+  // One posting per (knowledge base, term, chunk) is kept by the writer, not by a unique key (migration 0010).
+  (t) => [index('retrieval_postings_kb_term_idx').on(t.knowledgeBaseId, t.term), index('retrieval_postings_chunk_idx').on(t.chunkId)],
 );
 
 export const retrievalKbStats = pgTable('retrieval_kb_stats', {

@@ -1,8 +1,10 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 
 import type { TenantContext } from '../../app/context.js';
-import type { Executor } from '../../db/client.js';
+import { queryRows, type Executor } from '../../db/client.js';
 import { chunks, documents } from '../../db/schema.js';
+import { intArray, nullableIntArray, textArray, uuidArray } from '../../db/sql-arrays.js';
+import type { DocumentMetadata } from '../../db/tables/knowledge.js';
 import { pageOffset } from '../../lib/pagination.js';
 import { escapeLike } from './like.js';
 import type { TListDocumentsQuery } from './knowledge.schemas.js';
@@ -11,13 +13,32 @@ export type DocumentRow = typeof documents.$inferSelect;
 export type NewDocument = Omit<typeof documents.$inferInsert, 'tenantId'>;
 export type DocumentPatch = Partial<Omit<typeof documents.$inferInsert, 'id' | 'tenantId' | 'knowledgeBaseId'>>;
 export type NewChunk = { ordinal: number; content: string; headings: string[]; tokenCount: number; metadata?: Record<string, unknown> };
+/** A document's current run: batch updates touch a row only while this is still its `processing_run_id`. */
+export type RunRef = { id: string; runId: string };
 
-// One INSERT per batch keeps statements well under PostgreSQL's 65k parameter limit and PGlite responsive.
-const CHUNK_INSERT_BATCH = 200;
+// Rows per multi-row statement (columns travel as arrays, so the bound is time): short statements for PGlite.
+const BATCH_ROWS = 2000;
+// drizzle's insert sends one parameter per value: 500 documents stay well under PostgreSQL's 65k limit.
+const DOCUMENT_INSERT_BATCH = 500;
 
 export const createDocumentsRepo = (db: Executor) => ({
   forTenant: (ctx: Pick<TenantContext, 'tenantId'>) => {
     const scoped = (...conditions: (SQL | undefined)[]) => and(eq(documents.tenantId, ctx.tenantId), ...conditions);
+    /**
+     * `updateRun` for many documents in one statement: `set` may use the per-row `columns` as `v.<name>`. Returns the
+     * ids of the rows whose run was still current (and locks them, like `updateRun`).
+     */
+    const updateRuns = async (refs: RunRef[], set: SQL, columns: Record<string, SQL> = {}): Promise<string[]> => {
+      if (refs.length === 0) return [];
+      const names = Object.keys(columns);
+      const rows = await queryRows<{ id: string }>(db, sql`
+        UPDATE documents d SET ${set}, updated_at = now()
+        FROM unnest(${uuidArray(refs.map((ref) => ref.id))}, ${uuidArray(refs.map((ref) => ref.runId))}${sql.join(names.map((name) => sql`, ${columns[name]}`))})
+          AS v(id, run_id${sql.raw(names.map((name) => `, ${name}`).join(''))})
+        WHERE d.tenant_id = ${ctx.tenantId} AND d.id = v.id AND d.processing_run_id = v.run_id
+        RETURNING d.id`);
+      return rows.map((row) => row.id);
+    };
     return {
       insert: async (input: NewDocument) => (await db.insert(documents).values({ ...input, tenantId: ctx.tenantId }).returning())[0]!,
 
@@ -35,6 +56,54 @@ export const createDocumentsRepo = (db: Executor) => ({
             .orderBy(desc(documents.createdAt))
             .limit(1)
         )[0],
+
+      findManyByIds: async (ids: string[]) =>
+        ids.length === 0 ? [] : db.select().from(documents).where(scoped(sql`${documents.id} = ANY(${uuidArray(ids)})`)),
+
+      /** Per source URL, its newest document (as `findBySourceUrl`, for many URLs in one statement). */
+      findBySourceUrls: async (knowledgeBaseId: string, sourceUrls: string[]) =>
+        sourceUrls.length === 0
+          ? []
+          : db
+              .selectDistinctOn([documents.sourceUrl])
+              .from(documents)
+              .where(scoped(eq(documents.knowledgeBaseId, knowledgeBaseId), sql`${documents.sourceUrl} = ANY(${textArray(sourceUrls)})`))
+              .orderBy(documents.sourceUrl, desc(documents.createdAt)),
+
+      findByHashes: async (knowledgeBaseId: string, contentHashes: string[]) =>
+        contentHashes.length === 0
+          ? []
+          : db.select().from(documents).where(scoped(eq(documents.knowledgeBaseId, knowledgeBaseId), sql`${documents.contentHash} = ANY(${textArray(contentHashes)})`)),
+
+      insertMany: async (inputs: NewDocument[]) => {
+        const rows: DocumentRow[] = [];
+        for (let start = 0; start < inputs.length; start += DOCUMENT_INSERT_BATCH) {
+          const slice = inputs.slice(start, start + DOCUMENT_INSERT_BATCH).map((input) => ({ ...input, tenantId: ctx.tenantId }));
+          rows.push(...(await db.insert(documents).values(slice).returning()));
+        }
+        return rows;
+      },
+
+      /** The parse step begins: `processing` at 10 %, started now unless an earlier attempt already started it. */
+      markParsing: (refs: RunRef[]) =>
+        updateRuns(refs, sql`status = 'processing', progress = 10, processing_started_at = coalesce(d.processing_started_at, now())`),
+
+      markParsed: (rows: (RunRef & { pageCount: number | null; metadata: DocumentMetadata })[]) =>
+        updateRuns(rows, sql`progress = 40, page_count = v.page_count, metadata = v.metadata::jsonb`, {
+          page_count: nullableIntArray(rows.map((row) => row.pageCount)),
+          metadata: textArray(rows.map((row) => JSON.stringify(row.metadata))),
+        }),
+
+      markChunked: (rows: (RunRef & { chunkCount: number })[]) =>
+        updateRuns(rows, sql`progress = 70, chunk_count = v.chunk_count`, { chunk_count: intArray(rows.map((row) => row.chunkCount)) }),
+
+      markProcessed: (rows: (RunRef & { processingMs: number })[]) =>
+        updateRuns(rows, sql`status = 'processed', progress = 100, error_message = NULL, processing_ms = v.processing_ms`, {
+          processing_ms: intArray(rows.map((row) => row.processingMs)),
+        }),
+
+      markFailed: (rows: (RunRef & { message: string })[]) =>
+        updateRuns(rows, sql`status = 'failed', error_message = v.message`, { message: textArray(rows.map((row) => row.message.slice(0, 2000))) }),
 
       list: async (query: TListDocumentsQuery) => {
         const search = query.search ? `%${escapeLike(query.search)}%` : undefined;
@@ -86,19 +155,25 @@ export const createDocumentsRepo = (db: Executor) => ({
             .limit(limit)
         ).map((row) => row.content),
 
-      /** Replaces all chunks of a document; call inside the transaction that also records the new chunk count. */
-      replaceChunks: async (document: Pick<DocumentRow, 'id' | 'knowledgeBaseId'>, rows: (NewChunk & { id: string })[]) => {
-        await db.delete(chunks).where(and(eq(chunks.tenantId, ctx.tenantId), eq(chunks.documentId, document.id)));
-        for (let start = 0; start < rows.length; start += CHUNK_INSERT_BATCH) {
-          await db.insert(chunks).values(
-            rows.slice(start, start + CHUNK_INSERT_BATCH).map((row) => ({
-              ...row,
-              metadata: row.metadata ?? {},
-              tenantId: ctx.tenantId,
-              knowledgeBaseId: document.knowledgeBaseId,
-              documentId: document.id,
-            })),
-          );
+      /**
+       * Replaces all chunks of the documents: one delete, then one insert per BATCH_ROWS chunks. Call inside the
+       * transaction that also records the new chunk counts.
+       */
+      replaceChunksMany: async (rows: (NewChunk & { id: string; documentId: string; knowledgeBaseId: string })[], documentIds: string[]) => {
+        if (documentIds.length === 0) return;
+        await db.execute(sql`DELETE FROM chunks WHERE tenant_id = ${ctx.tenantId} AND document_id = ANY(${uuidArray(documentIds)})`);
+        for (let start = 0; start < rows.length; start += BATCH_ROWS) {
+          const slice = rows.slice(start, start + BATCH_ROWS);
+          // Headings (an array per chunk) and metadata travel as JSON text: PostgreSQL arrays cannot be ragged.
+          await db.execute(sql`
+            INSERT INTO chunks (id, tenant_id, knowledge_base_id, document_id, ordinal, content, headings, token_count, metadata)
+            SELECT u.id, ${ctx.tenantId}, u.knowledge_base_id, u.document_id, u.ordinal, u.content,
+              ARRAY(SELECT jsonb_array_elements_text(u.headings::jsonb)), u.token_count, u.metadata::jsonb
+            FROM unnest(${uuidArray(slice.map((row) => row.id))}, ${uuidArray(slice.map((row) => row.knowledgeBaseId))},
+              ${uuidArray(slice.map((row) => row.documentId))}, ${intArray(slice.map((row) => row.ordinal))},
+              ${textArray(slice.map((row) => row.content))}, ${textArray(slice.map((row) => JSON.stringify(row.headings)))},
+              ${intArray(slice.map((row) => row.tokenCount))}, ${textArray(slice.map((row) => JSON.stringify(row.metadata ?? {})))})
+              AS u(id, knowledge_base_id, document_id, ordinal, content, headings, token_count, metadata)`);
         }
       },
 

@@ -10,6 +10,7 @@ import {
   ZBatchDeleteResult,
   ZBatchFromUrlsBody,
   ZBatchFromUrlsResult,
+  ZBatchUploadResult,
   ZCreateDocumentFromUrlBody,
   ZDocument,
   ZDocumentPage,
@@ -18,7 +19,7 @@ import {
   ZReprocessBody,
   ZReprocessResult,
 } from './knowledge.schemas.js';
-import { readUploadForm } from './upload-form.js';
+import { readBatchUploadForm, readUploadForm, UPLOAD_BATCH_TOTAL_FACTOR } from './upload-form.js';
 
 const tags = ['knowledge'];
 
@@ -55,6 +56,23 @@ export const documentsRoutes =
     }, async (req, reply) => {
       const form = await readUploadForm(req, options.uploadLimitBytes);
       return reply.status(201).send(envelope(req, await service.upload(tenantCtx(req), form)));
+    });
+
+    app.post('/documents/batch', {
+      schema: {
+        operationId: 'uploadDocuments', tags, summary: 'Upload up to 100 documents at once (multipart/form-data)',
+        description: `Form fields: \`knowledgeBaseId\` (uuid) and 1 to 100 \`file\` parts, each within UPLOAD_LIMIT_BYTES and all ` +
+          `together within ${UPLOAD_BATCH_TOTAL_FACTOR} times it (413 otherwise). Each file is checked as by \`POST /documents\`; ` +
+          'files that fail (unsupported type, content that contradicts its name, content already in the knowledge base or ' +
+          'earlier in this upload) are listed in `skipped` with the code a single upload would get, and the others are stored. ' +
+          'Processing continues in the background, in batches.',
+        consumes: ['multipart/form-data'],
+        response: withIngestErrors({ 201: zEnvelope(ZBatchUploadResult) }),
+      },
+      config: { permission: 'knowledge:write', rateLimitCategory: 'upload' },
+    }, async (req, reply) => {
+      const form = await readBatchUploadForm(req, options.uploadLimitBytes);
+      return reply.status(201).send(envelope(req, await service.uploadMany(tenantCtx(req), form)));
     });
 
     app.post('/documents/from-url', {

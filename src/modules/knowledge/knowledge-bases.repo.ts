@@ -1,4 +1,4 @@
-import { and, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 
 import type { TenantContext } from '../../app/context.js';
 import { queryRows, type Executor } from '../../db/client.js';
@@ -36,12 +36,25 @@ export const createKnowledgeBasesRepo = (db: Executor) => ({
       lockById: async (id: string) =>
         (await db.select().from(knowledgeBases).where(scoped(eq(knowledgeBases.id, id))).for('update'))[0],
 
+      findManyByIds: async (ids: string[]) =>
+        ids.length === 0 ? [] : db.select().from(knowledgeBases).where(scoped(inArray(knowledgeBases.id, ids))),
+
       /**
-       * The weakest row lock, taken before touching a document's chunks: it lets pipeline steps run side by side but
-       * makes a knowledge-base delete (FOR UPDATE) wait, so both always lock knowledge base before document.
+       * The weakest row lock, taken (in id order) before touching documents' chunks: it lets pipeline steps run side by
+       * side but makes a knowledge-base delete (FOR UPDATE) wait, so both always lock knowledge base before document.
+       * Returns the ids that exist (and are now locked).
        */
-      keyShareLock: async (id: string) =>
-        (await db.select({ id: knowledgeBases.id }).from(knowledgeBases).where(scoped(eq(knowledgeBases.id, id))).for('key share'))[0],
+      keyShareLockMany: async (ids: string[]) =>
+        ids.length === 0
+          ? []
+          : (
+              await db
+                .select({ id: knowledgeBases.id })
+                .from(knowledgeBases)
+                .where(scoped(inArray(knowledgeBases.id, ids)))
+                .orderBy(knowledgeBases.id)
+                .for('key share')
+            ).map((row) => row.id),
 
       findWithCounts: async (id: string) => {
         const row = (await selectWithCounts().where(scoped(eq(knowledgeBases.id, id))))[0];
@@ -60,8 +73,8 @@ export const createKnowledgeBasesRepo = (db: Executor) => ({
       update: async (id: string, patch: TUpdateKnowledgeBaseBody) =>
         (await db.update(knowledgeBases).set({ ...patch, updatedAt: sql`now()` }).where(scoped(eq(knowledgeBases.id, id))).returning())[0],
 
-      touchIndexed: async (id: string) => {
-        await db.update(knowledgeBases).set({ lastIndexedAt: sql`now()` }).where(scoped(eq(knowledgeBases.id, id)));
+      touchIndexedMany: async (ids: string[]) => {
+        if (ids.length > 0) await db.update(knowledgeBases).set({ lastIndexedAt: sql`now()` }).where(scoped(inArray(knowledgeBases.id, ids)));
       },
 
       delete: async (id: string) =>

@@ -176,3 +176,18 @@ export const ZUploadFields = z.object({
   knowledgeBaseId: z.uuid({ error: 'knowledgeBaseId must be a UUID' }),
   name: z.string().trim().min(1).max(255).optional(),
 });
+
+/** Files per multi-file upload (`POST /documents/batch`). */
+export const UPLOAD_BATCH_MAX_FILES = 100;
+
+export const ZBatchUploadFields = z.object({ knowledgeBaseId: z.uuid({ error: 'knowledgeBaseId must be a UUID' }) });
+
+export const ZBatchUploadResult = z
+  .object({
+    documents: z.array(ZDocument),
+    /** Files not stored: their type, their content, or content the knowledge base (or this upload) already holds. */
+    skipped: z.array(
+      z.object({ filename: z.string(), code: z.string(), reason: z.string(), existingDocumentId: z.uuid().optional() }),
+    ),
+  })
+  .meta({ id: 'BatchUploadResult' });

@@ -8,10 +8,11 @@ import { createSearch } from './service/search.js';
 
 /** The retrieval engine: index maintenance for ingestion, search for agents and the API, embedding stats. */
 export const createRetrievalService = (deps: RetrievalDeps) => {
-  const { indexDocument, removeDocument } = createIndexing(deps);
+  const { indexDocument, indexDocuments, removeDocument } = createIndexing(deps);
   const { search, searchWithMode } = createSearch(deps, createSearchCache(deps.config.cache));
   return {
     indexDocument,
+    indexDocuments,
     removeDocument,
     search,
     searchWithMode,

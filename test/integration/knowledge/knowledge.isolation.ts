@@ -20,6 +20,7 @@ export const knowledgeIsolationSeed: IsolationSeed = async (t, owner) => {
   const doomed = (await upload(t, owner, kb.id, { filename: 'doomed.txt', content: Buffer.from('To be deleted.') })).json().data.id as string;
   const batchDoomed = (await upload(t, owner, kb.id, { filename: 'batch.txt', content: Buffer.from('Batch deleted.') })).json().data.id as string;
   const form = multipart({ knowledgeBaseId: kb.id }, { filename: 'new.txt', content: Buffer.from('A brand new document.') });
+  const batchForm = multipart({ knowledgeBaseId: kb.id }, { filename: 'batch-new.txt', content: Buffer.from('Another brand new document.') });
   return [
     { route: '/api/v1/knowledge-bases', method: 'POST', url: '/api/v1/knowledge-bases', body: { name: 'New' }, hasTenantIds: false },
     { route: '/api/v1/knowledge-bases', method: 'GET', url: '/api/v1/knowledge-bases', hasTenantIds: false },
@@ -29,6 +30,7 @@ export const knowledgeIsolationSeed: IsolationSeed = async (t, owner) => {
     { route: '/api/v1/knowledge-bases/:id/retrain', method: 'POST', url: `/api/v1/knowledge-bases/${kb.id}/retrain`, hasTenantIds: true },
     { route: '/api/v1/knowledge-bases/:id', method: 'DELETE', url: `/api/v1/knowledge-bases/${doomedKb.id}`, hasTenantIds: true },
     { route: '/api/v1/documents', method: 'POST', url: '/api/v1/documents', body: form.payload, headers: form.headers, hasTenantIds: true },
+    { route: '/api/v1/documents/batch', method: 'POST', url: '/api/v1/documents/batch', body: batchForm.payload, headers: batchForm.headers, hasTenantIds: true },
     {
       route: '/api/v1/documents/from-url', method: 'POST', url: '/api/v1/documents/from-url',
       body: { knowledgeBaseId: kb.id, url: `${documentServer.origin}/policy.txt` }, hasTenantIds: true,

@@ -5,15 +5,15 @@ import type { ObjectStorage } from '../../../adapters/storage/port.js';
 import type { Db, Tx } from '../../../db/client.js';
 import type { Queue } from '../../../jobs/queue.js';
 
-/** What the retrieval engine offers ingestion: (re)build its index rows for one document's chunks. */
+/** What the retrieval engine offers ingestion: (re)build its index rows for documents' chunks, many at once. */
 export type DocumentIndexer = {
-  indexDocument: (tx: Tx, ctx: Pick<TenantContext, 'tenantId'>, documentId: string) => Promise<unknown>;
+  indexDocuments: (tx: Tx, ctx: Pick<TenantContext, 'tenantId'>, documentIds: string[]) => Promise<unknown>;
 };
 
 export type KnowledgeDeps = {
   db: Db;
   /** Only enqueue: the queue is built after the job registry that holds this module's jobs. */
-  queue: Pick<Queue, 'enqueue'>;
+  queue: Pick<Queue, 'enqueue' | 'enqueueMany'>;
   storage: ObjectStorage;
   http: Pick<OutboundHttp, 'fetch'>;
   /** A thunk: the retrieval module is built after this one and enqueues its own embedding jobs. */

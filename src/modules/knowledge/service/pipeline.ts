@@ -1,19 +1,20 @@
 import type { TenantContext } from '../../../app/context.js';
 import { StorageNotFoundError } from '../../../adapters/storage/port.js';
+import type { Tx } from '../../../db/client.js';
+import type { DocumentMetadata } from '../../../db/tables/knowledge.js';
 import { withTx } from '../../../db/tx.js';
 import { newId } from '../../../lib/ids.js';
-import type { DocumentMetadata } from '../../../db/tables/knowledge.js';
 import { chunkDocument } from '../../ingestion/chunker.js';
 import { claimedDocumentType } from '../../ingestion/parsers/detect-type.js';
 import { ParseError, parseDocument, type DocumentType, type ParsedDocument } from '../../ingestion/parsers/index.js';
-import { createDocumentsRepo, type DocumentRow } from '../documents.repo.js';
+import { createDocumentsRepo, type DocumentRow, type NewChunk, type RunRef } from '../documents.repo.js';
 import { createKnowledgeBasesRepo } from '../knowledge-bases.repo.js';
 import { JOB, parsedKey, type KnowledgeDeps } from './deps.js';
-import { enqueueStep } from './start-processing.js';
 import { SUMMARY_KEYS } from './summarize.js';
 
 export type StepPayload = { tenantId: string; documentId: string; runId: string };
 export type StepRun = { ctx: TenantContext; isLastAttempt: boolean };
+export type StepItem = { payload: StepPayload; run: StepRun };
 
 const EXTENSION: Record<DocumentType, string> = {
   pdf: 'pdf', docx: 'docx', xlsx: 'xlsx', csv: 'csv', json: 'json', html: 'html', markdown: 'md', txt: 'txt',
@@ -26,6 +27,15 @@ const EXTRACTED_KEYS = ['title', 'author', 'language', 'pageCount'] as const;
  * would send a processed document back to `processing`, or swap its chunks and drop its index under live searches.
  */
 const DONE_AT = { parse: 40, chunk: 70, index: 100 } as const;
+
+/** Stored objects read or written at once by a batch: overlaps storage latency, bounds the bytes held in memory. */
+const STORAGE_CONCURRENCY = 8;
+/**
+ * One transaction per this many source bytes (chunk step) or chunks (index step): a batch of large documents is
+ * committed in parts, so memory and the time PGlite is held by one transaction stay bounded.
+ */
+const CHUNK_TX_BYTES = 8 * 1024 * 1024;
+const INDEX_TX_CHUNKS = 4000;
 
 /** The parser picks its parser from the name, so a renamed document ("Pricing") still needs its type's extension. */
 const parserFilename = (document: DocumentRow) =>
@@ -41,105 +51,222 @@ const mergeMetadata = (current: DocumentMetadata, parsed: ParsedDocument['metada
   return { ...extracted, ...kept };
 };
 
+/** Runs `work` over `items` with at most `limit` in flight; results keep the input order. */
+const mapConcurrent = async <T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> => {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+};
+
+/** Consecutive groups whose summed weight stays within `max` (a heavier item forms a group alone). */
+const groupsOf = <T>(items: T[], weight: (item: T) => number, max: number): T[][] => {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let total = 0;
+  for (const item of items) {
+    if (current.length > 0 && total + weight(item) > max) {
+      groups.push(current);
+      current = [];
+      total = 0;
+    }
+    current.push(item);
+    total += weight(item);
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+};
+
+/** A document's failure the step records itself (the job completes); anything else is thrown and retried. */
+type Outcome<T> = { ok: true; value: T } | { ok: false; message: string } | { ok: false; error: unknown };
+
+const expectedFailure = (error: unknown): string | undefined => {
+  if (error instanceof ParseError) return `${error.reason}: ${error.message}`;
+  if (error instanceof StorageNotFoundError) return 'The stored file of this document is missing; upload it again.';
+  return undefined;
+};
+
+const attempt = async <T>(work: () => Promise<T>): Promise<Outcome<T>> => {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    const message = expectedFailure(error);
+    return message === undefined ? { ok: false, error } : { ok: false, message };
+  }
+};
+
 /**
  * The ingestion chain, one idempotent step per job: parse (original -> text and sections, stored as JSON), chunk
  * (sections -> chunks, replaced in one transaction), index (the retrieval engine's rows, then `processed`). Every step
  * first checks that its run is still the document's current one; a stale or deleted document makes it a no-op.
+ *
+ * Each step works on a batch of documents (the worker claims many jobs of a step together) with a fixed number of
+ * statements per batch. A document that cannot be read (ParseError, missing file, no text) is failed inside the
+ * batch; an unexpected error is thrown after the rest of the batch has committed, and the worker then runs every
+ * job of the batch alone (the finished ones are no-ops), so only the document at fault retries.
  */
 export const createPipeline = (deps: KnowledgeDeps) => {
-  const documentsOf = (ctx: StepRun['ctx']) => createDocumentsRepo(deps.db).forTenant(ctx);
+  const failRuns = (tx: Tx, ctx: TenantContext, failures: (RunRef & { message: string })[]) => createDocumentsRepo(tx).forTenant(ctx).markFailed(failures);
 
-  const fail = async (ctx: StepRun['ctx'], payload: StepPayload, message: string) => {
-    await documentsOf(ctx).updateRun(payload.documentId, payload.runId, { status: 'failed', errorMessage: message.slice(0, 2000) });
+  /** The batch's documents, per tenant, whose run is current, not failed and not past `step`. */
+  const currentDocuments = async (items: StepItem[], step: keyof typeof DONE_AT) => {
+    const byTenant = new Map<string, { ctx: TenantContext; runs: Map<string, string> }>();
+    for (const { payload, run } of items) {
+      const entry = byTenant.get(payload.tenantId) ?? { ctx: run.ctx, runs: new Map<string, string>() };
+      entry.runs.set(payload.documentId, payload.runId);
+      byTenant.set(payload.tenantId, entry);
+    }
+    const groups: { ctx: TenantContext; documents: (DocumentRow & { runId: string })[] }[] = [];
+    for (const { ctx, runs } of byTenant.values()) {
+      const rows = await createDocumentsRepo(deps.db).forTenant(ctx).findManyByIds([...runs.keys()]);
+      const documents = rows
+        .filter((row) => row.processingRunId === runs.get(row.id) && row.status !== 'failed' && row.progress < DONE_AT[step])
+        .map((row) => ({ ...row, runId: row.processingRunId! }));
+      if (documents.length > 0) groups.push({ ctx, documents });
+    }
+    return groups;
   };
 
-  /** Loads the document when this run is current, not failed and not past `step`; undefined means "nothing to do". */
-  const currentDocument = async (ctx: StepRun['ctx'], payload: StepPayload, step: keyof typeof DONE_AT) => {
-    const document = await documentsOf(ctx).findById(payload.documentId);
-    if (!document || document.processingRunId !== payload.runId || document.status === 'failed') return undefined;
-    if (document.progress >= DONE_AT[step]) return undefined;
-    return document;
+  /** Thrown once the batch's other documents are committed: the worker then retries each job of the batch alone. */
+  const rethrowFirst = (outcomes: Outcome<unknown>[]) => {
+    const failed = outcomes.find((outcome): outcome is { ok: false; error: unknown } => !outcome.ok && 'error' in outcome);
+    if (failed) throw failed.error;
   };
 
-  /** Unexpected errors retry; on the last attempt the document is failed too, so it never stays "processing". */
-  const guard = async (payload: StepPayload, run: StepRun, step: () => Promise<void>) => {
+  const parseMany = async (items: StepItem[]) => {
+    const allOutcomes: Outcome<unknown>[] = [];
+    for (const { ctx, documents } of await currentDocuments(items, 'parse')) {
+      const repo = createDocumentsRepo(deps.db).forTenant(ctx);
+      await repo.markParsing(documents);
+      const knowledgeBases = new Map(
+        (await createKnowledgeBasesRepo(deps.db).forTenant(ctx).findManyByIds([...new Set(documents.map((doc) => doc.knowledgeBaseId))])).map((kb) => [kb.id, kb]),
+      );
+      const outcomes = await mapConcurrent(documents, STORAGE_CONCURRENCY, (document) =>
+        attempt(async () => {
+          // A plain Uint8Array copy: pdf.js refuses Buffer instances.
+          const bytes = new Uint8Array(await deps.storage.get(document.storageKey));
+          const parsed = await parseDocument({ bytes, filename: parserFilename(document), mimeType: document.mimeType });
+          await deps.storage.put(parsedKey(document.storageKey), Buffer.from(JSON.stringify(parsed)), { contentType: 'application/json' });
+          const isExtracting = document.options.extractMetadata ?? knowledgeBases.get(document.knowledgeBaseId)?.settings.extractMetadata !== false;
+          return { pageCount: parsed.metadata.pageCount ?? null, metadata: mergeMetadata(document.metadata, parsed.metadata, isExtracting) };
+        }),
+      );
+      const parsed = documents.flatMap((document, i) => (outcomes[i]!.ok ? [{ ...document, ...(outcomes[i] as { value: { pageCount: number | null; metadata: DocumentMetadata } }).value }] : []));
+      const failures = documents.flatMap((document, i) => {
+        const outcome = outcomes[i]!;
+        return !outcome.ok && 'message' in outcome ? [{ id: document.id, runId: document.runId, message: outcome.message }] : [];
+      });
+      await withTx(deps.db, async (tx) => {
+        const updated = await createDocumentsRepo(tx).forTenant(ctx).markParsed(parsed);
+        await enqueueSteps(tx, JOB.chunk, ctx, parsed, updated);
+        await failRuns(tx, ctx, failures);
+      });
+      allOutcomes.push(...outcomes);
+    }
+    rethrowFirst(allOutcomes);
+  };
+
+  const enqueueSteps = (tx: Tx, step: (typeof JOB)['chunk' | 'index' | 'summarize'], ctx: TenantContext, documents: RunRef[], ids: string[]) => {
+    const isUpdated = new Set(ids);
+    return deps.queue.enqueueMany(
+      tx,
+      step,
+      documents
+        .filter((document) => isUpdated.has(document.id))
+        .map((document) => ({ payload: { tenantId: ctx.tenantId, documentId: document.id, runId: document.runId }, dedupeKey: `${document.id}:${document.runId}` })),
+    );
+  };
+
+  const chunkMany = async (items: StepItem[]) => {
+    const allOutcomes: Outcome<unknown>[] = [];
+    for (const { ctx, documents } of await currentDocuments(items, 'chunk')) {
+      const knowledgeBases = new Map(
+        (await createKnowledgeBasesRepo(deps.db).forTenant(ctx).findManyByIds([...new Set(documents.map((doc) => doc.knowledgeBaseId))])).map((kb) => [kb.id, kb]),
+      );
+      for (const group of groupsOf(documents.filter((doc) => knowledgeBases.has(doc.knowledgeBaseId)), (doc) => doc.sizeBytes, CHUNK_TX_BYTES)) {
+        const outcomes = await mapConcurrent(group, STORAGE_CONCURRENCY, (document) =>
+          attempt(async () => {
+            const knowledgeBase = knowledgeBases.get(document.knowledgeBaseId)!;
+            const parsed = JSON.parse((await deps.storage.get(parsedKey(document.storageKey))).toString('utf8')) as ParsedDocument;
+            const chunkSize = document.options.chunkSize ?? knowledgeBase.chunkSize;
+            const chunkOverlap = Math.min(document.options.chunkOverlap ?? knowledgeBase.chunkOverlap, Math.floor(chunkSize / 2));
+            const pieces = chunkDocument(parsed, { chunkSize, chunkOverlap });
+            if (pieces.length === 0) throw new ParseError('no_text', 'The document has no text to index.');
+            return pieces;
+          }),
+        );
+        allOutcomes.push(...outcomes);
+        const chunked = group.flatMap((document, i) => (outcomes[i]!.ok ? [{ ...document, pieces: (outcomes[i] as { value: NewChunk[] }).value }] : []));
+        const failures = group.flatMap((document, i) => {
+          const outcome = outcomes[i]!;
+          return !outcome.ok && 'message' in outcome ? [{ id: document.id, runId: document.runId, knowledgeBaseId: document.knowledgeBaseId, message: outcome.message }] : [];
+        });
+        await withTx(deps.db, async (tx) => {
+          const locked = new Set(await createKnowledgeBasesRepo(tx).forTenant(ctx).keyShareLockMany([...new Set(group.map((doc) => doc.knowledgeBaseId))]));
+          const repo = createDocumentsRepo(tx).forTenant(ctx);
+          const inLocked = chunked.filter((document) => locked.has(document.knowledgeBaseId));
+          // The guarded update comes first: it locks the rows, so a concurrent reprocess waits or wins outright.
+          const updated = await repo.markChunked(inLocked.map((document) => ({ ...document, chunkCount: document.pieces.length })));
+          const isUpdated = new Set(updated);
+          const rows = inLocked
+            .filter((document) => isUpdated.has(document.id))
+            .flatMap((document) => document.pieces.map((piece) => ({ ...piece, id: newId(), documentId: document.id, knowledgeBaseId: document.knowledgeBaseId })));
+          await repo.replaceChunksMany(rows, updated);
+          await enqueueSteps(tx, JOB.index, ctx, inLocked, updated);
+          await failRuns(tx, ctx, failures.filter((failure) => locked.has(failure.knowledgeBaseId)));
+        });
+      }
+    }
+    rethrowFirst(allOutcomes);
+  };
+
+  const indexMany = async (items: StepItem[]) => {
+    for (const { ctx, documents } of await currentDocuments(items, 'index')) {
+      for (const group of groupsOf(documents, (doc) => doc.chunkCount, INDEX_TX_CHUNKS)) {
+        await withTx(deps.db, async (tx) => {
+          const knowledgeBases = createKnowledgeBasesRepo(tx).forTenant(ctx);
+          const locked = new Set(await knowledgeBases.keyShareLockMany([...new Set(group.map((doc) => doc.knowledgeBaseId))]));
+          const inLocked = group.filter((document) => locked.has(document.knowledgeBaseId));
+          const now = Date.now();
+          const updated = await createDocumentsRepo(tx).forTenant(ctx).markProcessed(
+            inLocked.map((document) => ({ ...document, processingMs: Math.max(0, now - (document.processingStartedAt?.getTime() ?? now)) })),
+          );
+          if (updated.length === 0) return;
+          await deps.indexer().indexDocuments(tx, ctx, updated);
+          const isUpdated = new Set(updated);
+          await knowledgeBases.touchIndexedMany([...new Set(inLocked.filter((doc) => isUpdated.has(doc.id)).map((doc) => doc.knowledgeBaseId))]);
+          await enqueueSteps(tx, JOB.summarize, ctx, inLocked.filter((document) => document.options.generateSummary), updated);
+        });
+      }
+    }
+  };
+
+  /** The single-job form (the worker's fallback): on the last attempt an unexpected error fails the document too. */
+  const single = (step: (items: StepItem[]) => Promise<void>) => async (payload: StepPayload, run: StepRun) => {
     try {
-      await step();
+      await step([{ payload, run }]);
     } catch (error) {
-      if (error instanceof ParseError) return fail(run.ctx, payload, `${error.reason}: ${error.message}`);
-      if (error instanceof StorageNotFoundError) return fail(run.ctx, payload, 'The stored file of this document is missing; upload it again.');
-      if (run.isLastAttempt) await fail(run.ctx, payload, `Processing failed: ${(error as Error).message}`);
+      if (run.isLastAttempt) {
+        await withTx(deps.db, (tx) =>
+          failRuns(tx, run.ctx, [{ id: payload.documentId, runId: payload.runId, message: `Processing failed: ${(error as Error).message}` }]),
+        );
+      }
       throw error;
     }
   };
 
-  const parse = (payload: StepPayload, run: StepRun) =>
-    guard(payload, run, async () => {
-      const document = await currentDocument(run.ctx, payload, 'parse');
-      if (!document) return;
-      await documentsOf(run.ctx).updateRun(document.id, payload.runId, {
-        status: 'processing',
-        progress: 10,
-        processingStartedAt: document.processingStartedAt ?? new Date(),
-      });
-      // A plain Uint8Array copy: pdf.js refuses Buffer instances.
-      const bytes = new Uint8Array(await deps.storage.get(document.storageKey));
-      const parsed = await parseDocument({ bytes, filename: parserFilename(document), mimeType: document.mimeType });
-      await deps.storage.put(parsedKey(document.storageKey), Buffer.from(JSON.stringify(parsed)), { contentType: 'application/json' });
-      const knowledgeBase = await createKnowledgeBasesRepo(deps.db).forTenant(run.ctx).findById(document.knowledgeBaseId);
-      const isExtracting = document.options.extractMetadata ?? knowledgeBase?.settings.extractMetadata !== false;
-      await withTx(deps.db, async (tx) => {
-        const updated = await createDocumentsRepo(tx).forTenant(run.ctx).updateRun(document.id, payload.runId, {
-          progress: 40,
-          pageCount: parsed.metadata.pageCount ?? null,
-          metadata: mergeMetadata(document.metadata, parsed.metadata, isExtracting),
-        });
-        if (updated) await enqueueStep(deps.queue, tx, JOB.chunk, payload);
-      });
-    });
-
-  const chunk = (payload: StepPayload, run: StepRun) =>
-    guard(payload, run, async () => {
-      const document = await currentDocument(run.ctx, payload, 'chunk');
-      if (!document) return;
-      const knowledgeBase = await createKnowledgeBasesRepo(deps.db).forTenant(run.ctx).findById(document.knowledgeBaseId);
-      if (!knowledgeBase) return;
-      const parsed = JSON.parse((await deps.storage.get(parsedKey(document.storageKey))).toString('utf8')) as ParsedDocument;
-      const chunkSize = document.options.chunkSize ?? knowledgeBase.chunkSize;
-      const chunkOverlap = Math.min(document.options.chunkOverlap ?? knowledgeBase.chunkOverlap, Math.floor(chunkSize / 2));
-      const pieces = chunkDocument(parsed, { chunkSize, chunkOverlap });
-      if (pieces.length === 0) return fail(run.ctx, payload, 'no_text: The document has no text to index.');
-      await withTx(deps.db, async (tx) => {
-        if (!(await createKnowledgeBasesRepo(tx).forTenant(run.ctx).keyShareLock(document.knowledgeBaseId))) return;
-        const repo = createDocumentsRepo(tx).forTenant(run.ctx);
-        // The guarded update comes next: it locks the row, so a concurrent reprocess waits or wins outright.
-        const updated = await repo.updateRun(document.id, payload.runId, { progress: 70, chunkCount: pieces.length });
-        if (!updated) return;
-        await repo.replaceChunks(document, pieces.map((piece) => ({ ...piece, id: newId() })));
-        await enqueueStep(deps.queue, tx, JOB.index, payload);
-      });
-    });
-
-  const index = (payload: StepPayload, run: StepRun) =>
-    guard(payload, run, async () => {
-      const document = await currentDocument(run.ctx, payload, 'index');
-      if (!document) return;
-      await withTx(deps.db, async (tx) => {
-        const knowledgeBases = createKnowledgeBasesRepo(tx).forTenant(run.ctx);
-        if (!(await knowledgeBases.keyShareLock(document.knowledgeBaseId))) return;
-        const startedAt = document.processingStartedAt?.getTime() ?? Date.now();
-        const updated = await createDocumentsRepo(tx).forTenant(run.ctx).updateRun(document.id, payload.runId, {
-          status: 'processed',
-          progress: 100,
-          errorMessage: null,
-          processingMs: Math.max(0, Date.now() - startedAt),
-        });
-        if (!updated) return;
-        await deps.indexer().indexDocument(tx, run.ctx, document.id);
-        await knowledgeBases.touchIndexed(document.knowledgeBaseId);
-        if (document.options.generateSummary) await deps.queue.enqueue(tx, JOB.summarize, payload, { dedupeKey: `${document.id}:${payload.runId}` });
-      });
-    });
-
-  return { parse, chunk, index };
+  return {
+    parse: single(parseMany),
+    chunk: single(chunkMany),
+    index: single(indexMany),
+    parseMany,
+    chunkMany,
+    indexMany,
+  };
 };

@@ -8,7 +8,7 @@ import type { createSearchCache } from '../search-cache.js';
 export type RetrievalDeps = {
   db: Db;
   /** A thunk: the queue is built after the job registry that holds this module's jobs. */
-  queue: () => Pick<Queue, 'enqueue'>;
+  queue: () => Pick<Queue, 'enqueue' | 'enqueueMany'>;
   /** Absent when no provider is configured: search is lexical only and nothing is embedded. */
   embeddings?: EmbeddingProvider;
   logger: Logger;

@@ -1,5 +1,5 @@
 import { requirePermission, type TenantContext } from '../../app/context.js';
-import type { LlmConnection, LlmPort } from '../../adapters/llm/port.js';
+import { LlmError, type LlmConnection, type LlmPort } from '../../adapters/llm/port.js';
 import type { Db } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { openSecret, sealSecret } from '../../lib/crypto.js';
@@ -106,10 +106,15 @@ export const createAiProvidersService = (deps: AiProvidersDeps) => {
       return result.ok ? { ok: true, models: result.models, latencyMs: result.latencyMs } : { ok: false, models: [], latencyMs: result.latencyMs, error: result.error, status: result.status };
     },
 
-    /** For the chat runtime: the decrypted connection and default model of one of the tenant's providers. */
-    resolveConnection: async (ctx: Pick<TenantContext, 'tenantId'>, id: string) => {
-      const row = await findOrThrow(ctx, id);
-      return { connection: connectionOf(row), defaultModel: row.defaultModel };
+    /**
+     * For the chat runtime: the decrypted connection of an agent's provider and the model to call (the agent's, else
+     * the provider's default). No model at all is the provider call's `bad_request`.
+     */
+    resolveAgentModel: async (ctx: Pick<TenantContext, 'tenantId'>, choice: { providerId: string; model?: string | null }) => {
+      const row = await findOrThrow(ctx, choice.providerId);
+      const model = choice.model ?? row.defaultModel;
+      if (!model) throw new LlmError('bad_request', 'no model is configured for this agent or its provider');
+      return { connection: connectionOf(row), model };
     },
 
     /**

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 
 import type { TenantContext } from '../../app/context.js';
+import { generateText } from '../../adapters/llm/generate-text.js';
 import { LlmError, type LlmPort, type LlmUsage } from '../../adapters/llm/port.js';
 import type { Db } from '../../db/client.js';
 import { withTx } from '../../db/tx.js';
@@ -25,7 +26,7 @@ export type ChatJobsDeps = {
   db: Db;
   llm: Pick<LlmPort, 'streamText'>;
   agents: Pick<AgentsService, 'loadForTurn'>;
-  aiProviders: Pick<AiProvidersService, 'resolveConnection'>;
+  aiProviders: Pick<AiProvidersService, 'resolveAgentModel'>;
   logger: Logger;
   config: { historyWindow: number };
 };
@@ -40,18 +41,11 @@ export const createChatJobs = (deps: ChatJobsDeps) => {
     const { row, settings } = await deps.agents.loadForTurn(ctx, conversation.agentId);
     if (!settings.model.providerId) return { text: extractiveSummary(conversation.runningSummary, messages) };
     try {
-      const { connection, defaultModel } = await deps.aiProviders.resolveConnection(ctx, settings.model.providerId);
-      const model = settings.model.model ?? defaultModel;
-      if (!model) throw new LlmError('bad_request', 'no model is configured for this agent or its provider');
+      const { connection, model } = await deps.aiProviders.resolveAgentModel(ctx, { providerId: settings.model.providerId, model: settings.model.model });
       const prompt = summaryPrompt({ agentName: row.name, language: row.language, previous: conversation.runningSummary, messages });
-      let text = '';
-      let usage: LlmUsage | undefined;
-      for await (const part of deps.llm.streamText(connection, { ...prompt, model, temperature: SUMMARY_TEMPERATURE, maxOutputTokens: SUMMARY_MAX_OUTPUT_TOKENS, signal })) {
-        if (part.type === 'text') text += part.text;
-        else usage = part.usage;
-      }
-      if (!text.trim()) throw new LlmError('unavailable', 'the provider answered with no text');
-      return { text: clip(text.trim(), MAX_SUMMARY_CHARS), usage };
+      const { text, usage } = await generateText(deps.llm, connection, { ...prompt, model, temperature: SUMMARY_TEMPERATURE, maxOutputTokens: SUMMARY_MAX_OUTPUT_TOKENS, signal });
+      if (!text) throw new LlmError('unavailable', 'the provider answered with no text');
+      return { text: clip(text, MAX_SUMMARY_CHARS), usage };
     } catch (error) {
       const failure = error instanceof LlmError ? { kind: error.kind, status: error.status, reason: error.message } : { err: error };
       log.warn({ tenant_id: ctx.tenantId, conversation_id: conversation.id, ...failure }, 'conversation summary failed; the previous summary is kept');

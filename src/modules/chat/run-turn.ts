@@ -26,7 +26,7 @@ export type ChatDeps = {
   db: Db;
   llm: Pick<LlmPort, 'streamText'>;
   agents: Pick<AgentsService, 'loadForTurn'>;
-  aiProviders: Pick<AiProvidersService, 'resolveConnection'>;
+  aiProviders: Pick<AiProvidersService, 'resolveAgentModel'>;
   retrieval: Pick<RetrievalService, 'search'>;
   /** For the running-summary job, enqueued with the turn once the history outgrows the window. */
   queue: Pick<Queue, 'enqueue'>;
@@ -48,7 +48,7 @@ export type TurnInput = {
    * Start the new conversation under this id, with history a stateless caller sent along; both are written with the
    * turn, in its one transaction.
    */
-  newConversation?: { id: string; history: { role: 'user' | 'assistant'; content: string }[] };
+  newConversation?: { id: string; history: LlmMessage[] };
   /** The agent as the caller already loaded it (`loadForTurn`), so the turn does not read it twice. */
   agent?: LoadedAgent;
   channel?: string;
@@ -111,9 +111,7 @@ export const createTurnRunner = (deps: ChatDeps) => {
   async function* generate(ctx: TenantContext, settings: AgentSettings, request: { name: string; systemPrompt: string | null; language: string; sources: ChatSource[]; summary: string | null; history: LlmMessage[]; question: string }, signal?: AbortSignal): AsyncGenerator<ChatEvent, Answer | LlmError> {
     let streamed = '';
     try {
-      const { connection, defaultModel } = await deps.aiProviders.resolveConnection(ctx, settings.model.providerId!);
-      const model = settings.model.model ?? defaultModel;
-      if (!model) throw new LlmError('bad_request', 'no model is configured for this agent or its provider');
+      const { connection, model } = await deps.aiProviders.resolveAgentModel(ctx, { providerId: settings.model.providerId!, model: settings.model.model });
       const prompt = buildPrompt({ agentName: request.name, systemPrompt: request.systemPrompt, personality: settings.personality, responseLength: settings.model.responseLength, language: request.language, sources: request.sources, summary: request.summary, history: request.history, question: request.question });
       for (let attempt = 1; ; attempt += 1) {
         try {

@@ -5,8 +5,6 @@ import type { Executor } from '../../db/client.js';
 import { conversations } from '../../db/schema.js';
 import { newId } from '../../lib/ids.js';
 
-export type SeedMessage = { role: 'user' | 'assistant'; content: string };
-
 /** Conversations the OpenAI-compatible API keeps server-side, found again by the caller's id (external_id). */
 export const createOpenAiCompatRepo = (db: Executor) => ({
   forTenant: (ctx: Pick<TenantContext, 'tenantId'>) => {

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 
 import { requirePermission, type TenantContext } from '../../app/context.js';
+import type { LlmMessage } from '../../adapters/llm/port.js';
 import type { Db } from '../../db/client.js';
 import { AppError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { ChatEvent } from '../chat/chat.events.js';
 import type { ChatService } from '../chat/chat.service.js';
-import { createOpenAiCompatRepo, type SeedMessage } from './openai-compat.repo.js';
+import { createOpenAiCompatRepo } from './openai-compat.repo.js';
 import type { TChatCompletionBody, TChatMessage, TModel } from './openai-compat.schemas.js';
 
 export type OpenAiCompatDeps = {
@@ -38,7 +39,7 @@ const splitMessages = (messages: TChatMessage[]) => {
   const question = textOf(last).trim();
   if (last.role !== 'user' || !question) throw new AppError('VALIDATION_ERROR', 'The last message must be a user message with text', { param: 'messages' });
   if (question.length > MAX_QUESTION_CHARS) throw new AppError('VALIDATION_ERROR', `The last message is longer than ${MAX_QUESTION_CHARS} characters`, { param: 'messages' });
-  const history: SeedMessage[] = messages.slice(0, -1).flatMap((message) => {
+  const history: LlmMessage[] = messages.slice(0, -1).flatMap((message) => {
     const text = textOf(message).trim();
     return (message.role === 'user' || message.role === 'assistant') && text ? [{ role: message.role, content: text }] : [];
   });

@@ -2,7 +2,7 @@
  * Chat runtime overhead: the same fake OpenAI-compatible LLM (0 ms delay) called directly and through Switchboard's
  * OpenAI-compatible API (POST /v1/chat/completions, non-streamed) for an agent with a 200-document knowledge base,
  * with autocannon (its own process) at 50 connections; then the time to first token of streamed turns, sequentially,
- * directly and through Switchboard.
+ * directly, through a bare Node relay (the floor of any gateway on this machine) and through Switchboard.
  *
  *   npm run bench:chat [-- --duration 10 --connections 50 --ttft 200 --cache]
  *
@@ -13,6 +13,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -75,6 +77,26 @@ const startFakeLlm = async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/chat-fake-llm.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   return { child, ...(JSON.parse(line) as { baseUrl: string; hostPort: string }) };
+};
+
+/**
+ * The floor of any gateway: a bare Node HTTP relay in this process (no auth, database, retrieval, prompt or SDK) that
+ * forwards the request to the fake LLM and copies the answer back as it arrives.
+ */
+const startRelay = async (target: string) => {
+  const server = createServer((request, response) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
+      response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+      for await (const chunk of upstream.body!) response.write(chunk);
+      response.end();
+    })();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
 };
 
 type Load = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
@@ -171,9 +193,11 @@ const directLoad = await load(direct.url, direct.body, direct.headers, duration)
 await load(viaSwitchboard.url, viaSwitchboard.body, viaSwitchboard.headers, 2);
 const switchboardLoad = await load(viaSwitchboard.url, viaSwitchboard.body, viaSwitchboard.headers, duration);
 
-const ttft = { direct: [] as number[], switchboard: [] as number[] };
+const relay = await startRelay(direct.url);
+const ttft = { direct: [] as number[], relay: [] as number[], switchboard: [] as number[] };
 for (let run = 0; run < ttftRuns; run++) {
   ttft.direct.push(await timeToFirstToken(direct.url, direct.body, direct.headers));
+  ttft.relay.push(await timeToFirstToken(relay.url, direct.body, direct.headers));
   ttft.switchboard.push(await timeToFirstToken(viaSwitchboard.url, viaSwitchboard.body, viaSwitchboard.headers));
 }
 
@@ -204,6 +228,8 @@ console.log(JSON.stringify({
     directP50: percentile(ttft.direct, 50),
     switchboardP50: percentile(ttft.switchboard, 50),
     addedP50: +(percentile(ttft.switchboard, 50) - percentile(ttft.direct, 50)).toFixed(2),
+    // What one more HTTP hop through a Node process costs on this machine, before any of Switchboard's work.
+    bareRelayAddedP50: +(percentile(ttft.relay, 50) - percentile(ttft.direct, 50)).toFixed(2),
     directP99: percentile(ttft.direct, 99),
     switchboardP99: percentile(ttft.switchboard, 99),
     runTurnLatencyP50: percentile(turnLatencies, 50),
@@ -213,6 +239,7 @@ console.log(JSON.stringify({
   date: new Date().toISOString().slice(0, 10),
 }, null, 2));
 
+relay.close();
 await app.close();
 await container.close();
 await database.close();

@@ -1,9 +1,9 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { APICallError, streamText, type LanguageModel } from 'ai';
+import { APICallError, type LanguageModelV3, type LanguageModelV3Prompt } from '@ai-sdk/provider';
 
 import { OutboundBlockedError, OutboundRequestError } from '../http/port.js';
-import { LlmError, type LlmCheck, type LlmConnection, type LlmPort, type LlmStreamPart, type LlmUsage } from './port.js';
+import { LlmError, type LlmCheck, type LlmConnection, type LlmPort, type LlmRequest, type LlmStreamPart, type LlmUsage } from './port.js';
 
 const DEFAULT_BASE_URL: Record<LlmConnection['provider'], string | undefined> = {
   openai: 'https://api.openai.com/v1',
@@ -19,7 +19,7 @@ export const baseUrlOf = (connection: LlmConnection): string => {
 };
 
 /** One builder maps a credential to an AI SDK model (after Langfuse's buildAiSdkModel); all calls use `fetch`. */
-const languageModel = (connection: LlmConnection, model: string, fetch: typeof globalThis.fetch): LanguageModel => {
+const languageModel = (connection: LlmConnection, model: string, fetch: typeof globalThis.fetch): LanguageModelV3 => {
   const baseURL = baseUrlOf(connection);
   switch (connection.provider) {
     case 'anthropic':
@@ -74,49 +74,71 @@ const modelsRequest = (connection: LlmConnection): { url: string; headers: Recor
   return { url, headers: connection.apiKey ? { authorization: `Bearer ${connection.apiKey}` } : {} };
 };
 
-/** The LLM port on the Vercel AI SDK; `fetch` is the SSRF-guarded one, so provider URLs obey the outbound policy. */
-export const createAiSdkLlm = (deps: { fetch: typeof globalThis.fetch }): LlmPort => ({
-  streamText: async function* (connection, request): AsyncGenerator<LlmStreamPart> {
-    const result = streamText({
-      model: languageModel(connection, request.model, deps.fetch),
-      system: request.system,
-      messages: request.messages,
-      temperature: request.temperature,
-      maxOutputTokens: request.maxOutputTokens,
-      abortSignal: request.signal,
-      // Retrying is the caller's decision (it must not resend after text was streamed to a customer).
-      maxRetries: 0,
-      // The default handler prints errors to the console; failures surface through the stream instead.
-      onError: () => {},
-    });
-    let output = '';
-    try {
-      for await (const part of result.fullStream) {
-        switch (part.type) {
-          case 'text-delta':
-            if (part.text) {
-              output += part.text;
-              yield { type: 'text', text: part.text };
-            }
-            break;
-          case 'error':
-            throw part.error;
-          case 'abort':
-            throw new LlmError('aborted', 'the call was aborted');
-          case 'finish': {
-            const input = [request.system ?? '', ...request.messages.map((message) => message.content)].join('\n');
-            yield { type: 'finish', usage: usageOf(part.totalUsage, { input, output }), finishReason: part.finishReason };
-            return;
-          }
-          default:
-            break;
-        }
-      }
-      throw new LlmError('unavailable', 'the provider stream ended without finishing');
-    } catch (error) {
-      throw toLlmError(error, request.signal);
+/** The request as the provider interface's prompt: text-only messages after the system prompt. */
+const promptOf = (request: LlmRequest): LanguageModelV3Prompt => [
+  ...(request.system ? [{ role: 'system' as const, content: request.system }] : []),
+  ...request.messages.map((message) => ({ role: message.role, content: [{ type: 'text' as const, text: message.content }] })),
+];
+
+/** Building a provider model costs ~0.6 ms (it compiles its response schemas), more than the rest of a turn's setup. */
+const MODEL_CACHE_SIZE = 256;
+
+/**
+ * The LLM port on the Vercel AI SDK's provider interface (`doStream`): the SDK's providers speak each vendor's wire
+ * format, while `streamText`'s orchestration (tools, steps, retries, telemetry), which the port does not use, cost ~4 ms
+ * before the first token. `fetch` is the SSRF-guarded one, so provider URLs obey the outbound policy.
+ */
+export const createAiSdkLlm = (deps: { fetch: typeof globalThis.fetch }): LlmPort => {
+  const models = new Map<string, LanguageModelV3>();
+  const modelFor = (connection: LlmConnection, model: string): LanguageModelV3 => {
+    const key = JSON.stringify([connection.provider, connection.baseUrl, connection.apiKey, model]);
+    let cached = models.get(key);
+    if (cached) {
+      models.delete(key);
+    } else {
+      cached = languageModel(connection, model, deps.fetch);
+      if (models.size >= MODEL_CACHE_SIZE) models.delete(models.keys().next().value!);
     }
-  },
+    models.set(key, cached);
+    return cached;
+  };
+
+  return {
+    streamText: async function* (connection, request): AsyncGenerator<LlmStreamPart> {
+      let output = '';
+      try {
+        // No retries here: retrying is the caller's decision (it must not resend after text reached a customer).
+        const { stream } = await modelFor(connection, request.model).doStream({
+          prompt: promptOf(request),
+          temperature: request.temperature,
+          maxOutputTokens: request.maxOutputTokens,
+          abortSignal: request.signal,
+        });
+        for await (const part of stream) {
+          switch (part.type) {
+            case 'text-delta':
+              if (part.delta) {
+                output += part.delta;
+                yield { type: 'text', text: part.delta };
+              }
+              break;
+            case 'error':
+              throw part.error;
+            case 'finish': {
+              const input = [request.system ?? '', ...request.messages.map((message) => message.content)].join('\n');
+              const reported = { inputTokens: part.usage.inputTokens.total, outputTokens: part.usage.outputTokens.total };
+              yield { type: 'finish', usage: usageOf(reported, { input, output }), finishReason: part.finishReason.unified };
+              return;
+            }
+            default:
+              break;
+          }
+        }
+        throw new LlmError('unavailable', 'the provider stream ended without finishing');
+      } catch (error) {
+        throw toLlmError(error, request.signal);
+      }
+    },
 
   check: async (connection, options = {}): Promise<LlmCheck> => {
     const started = performance.now();
@@ -135,4 +157,5 @@ export const createAiSdkLlm = (deps: { fetch: typeof globalThis.fetch }): LlmPor
       return { ok: false, error: toLlmError(error, options.signal).message, latencyMs: latency() };
     }
   },
-});
+  };
+};

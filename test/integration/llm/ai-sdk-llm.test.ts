@@ -55,6 +55,18 @@ describe('LLM port on the Vercel AI SDK, through the SSRF-guarded fetch', () => 
     expect(sent.body).toMatchObject({ model: 'fake-model', system: [{ type: 'text', text: 'Be brief.' }], max_tokens: 50, stream: true });
   });
 
+  it('reuses a built model only for the same credential and model: a changed key or model is what the next call sends', async () => {
+    fake.enqueue({ text: 'one' }, { text: 'two' });
+    await collect(ask(openAi()));
+    // The server only knows sk-test: a call still using the first key's model would succeed.
+    const rotated = collect(llm.streamText({ ...openAi(), apiKey: 'sk-rotated' }, { model: 'fake-model', messages: [{ role: 'user', content: 'Hi' }] }));
+    await expect(rotated).rejects.toMatchObject({ kind: 'auth', status: 401 });
+    await collect(llm.streamText(openAi(), { model: 'other-model', messages: [{ role: 'user', content: 'Hi' }] }));
+    const sent = fake.requests.slice(-3);
+    expect(sent.map((request) => request.headers.authorization)).toEqual(['Bearer sk-test', 'Bearer sk-rotated', 'Bearer sk-test']);
+    expect(sent.map((request) => request.body.model)).toEqual(['fake-model', 'fake-model', 'other-model']);
+  });
+
   it('estimates usage when the server reports none', async () => {
     fake.enqueue({ text: 'abcdefgh', usage: null });
     const finish = (await collect(ask(openAi()))).at(-1) as Extract<LlmStreamPart, { type: 'finish' }>;

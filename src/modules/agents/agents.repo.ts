@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, ilike, inArray, like, or, sql, type SQL } fr
 
 import type { TenantContext } from '../../app/context.js';
 import { queryRows, type Executor } from '../../db/client.js';
-import { agentKnowledgeBases, agents, type AgentStatus } from '../../db/schema.js';
+import { agentKnowledgeBases, agents, aiProviders, retrievalKbStats, type AgentStatus } from '../../db/schema.js';
 import { pageOffset } from '../../lib/pagination.js';
 import type { TListAgentsQuery } from './agents.schemas.js';
 
@@ -33,17 +33,25 @@ export const createAgentsRepo = (db: Executor) => ({
       slugsLike: async (base: string) =>
         new Set((await db.select({ slug: agents.slug }).from(agents).where(scoped(or(eq(agents.slug, base), like(agents.slug, `${escapeLike(base)}-%`))))).map((row) => row.slug)),
 
-      /** The agent and its knowledge bases in one statement: the first read of every customer turn. */
-      findWithKnowledgeBases: async (id: string) =>
+      /**
+       * The first read of every customer turn, in one statement: the agent, its provider row, and its knowledge bases
+       * with the retrieval statistics the search's result cache is keyed on.
+       */
+      findForTurn: async (id: string) =>
         (
           await db
             .select({
               row: agents,
-              knowledgeBaseIds: sql<string[]>`coalesce((
-                SELECT array_agg(l.knowledge_base_id::text ORDER BY l.created_at, l.knowledge_base_id)
-                FROM ${agentKnowledgeBases} l WHERE l.tenant_id = ${ctx.tenantId} AND l.agent_id = ${agents.id}), '{}')`,
+              provider: aiProviders,
+              knowledgeBases: sql<{ knowledgeBaseId: string; version: number; chunkCount: number }[]>`coalesce((
+                SELECT json_agg(json_build_object('knowledgeBaseId', l.knowledge_base_id, 'version', coalesce(s.version, 0),
+                  'chunkCount', coalesce(s.chunk_count, 0)) ORDER BY l.created_at, l.knowledge_base_id)
+                FROM ${agentKnowledgeBases} l
+                LEFT JOIN ${retrievalKbStats} s ON s.tenant_id = l.tenant_id AND s.knowledge_base_id = l.knowledge_base_id
+                WHERE l.tenant_id = ${ctx.tenantId} AND l.agent_id = ${agents.id}), '[]')`,
             })
             .from(agents)
+            .leftJoin(aiProviders, and(eq(aiProviders.tenantId, agents.tenantId), eq(aiProviders.id, agents.providerId)))
             .where(scoped(eq(agents.id, id)))
         )[0],
 

@@ -242,10 +242,18 @@ export const createAgentsService = (deps: AgentsDeps) => {
     idForSlug: async (ctx: Pick<TenantContext, 'tenantId'>, slug: string) => repoOf(ctx).findIdBySlug(slug),
 
     /** For the chat runtime: the agent, its settings and knowledge; no permission of its own (the caller checks). */
+    /** The agent as a turn needs it; `provider` and `knowledgeBases` spare the turn its own reads of them. */
     loadForTurn: async (ctx: Pick<TenantContext, 'tenantId'>, id: string) => {
-      const found = await repoOf(ctx).findWithKnowledgeBases(id);
+      const found = await repoOf(ctx).findForTurn(id);
       if (!found) throw notFound('Agent');
-      return { row: found.row, settings: settingsOf(found.row), knowledgeBaseIds: found.knowledgeBaseIds, isAvailable: isAvailable(found.row) };
+      return {
+        row: found.row,
+        settings: settingsOf(found.row),
+        knowledgeBaseIds: found.knowledgeBases.map((kb) => kb.knowledgeBaseId),
+        knowledgeBases: found.knowledgeBases,
+        provider: found.provider ?? undefined,
+        isAvailable: isAvailable(found.row),
+      };
     },
   };
 };

@@ -9,7 +9,6 @@ import { withTx } from '../../db/tx.js';
 import type { Queue } from '../../jobs/queue.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import type { AgentSettings } from '../agents/agents.mappers.js';
 import type { AgentsService, LoadedAgent } from '../agents/agents.service.js';
 import type { AiProvidersService } from '../ai-providers/ai-providers.service.js';
 import type { RetrievalService } from '../retrieval/retrieval.service.js';
@@ -108,10 +107,10 @@ export const createTurnRunner = (deps: ChatDeps) => {
   type Prepared = Awaited<ReturnType<typeof prepare>>;
 
   /** Streams the provider's answer, retrying once (with backoff) a retryable failure that happened before any text. */
-  async function* generate(ctx: TenantContext, settings: AgentSettings, request: { name: string; systemPrompt: string | null; language: string; sources: ChatSource[]; summary: string | null; history: LlmMessage[]; question: string }, signal?: AbortSignal): AsyncGenerator<ChatEvent, Answer | LlmError> {
+  async function* generate(ctx: TenantContext, { settings, provider }: Pick<LoadedAgent, 'settings' | 'provider'>, request: { name: string; systemPrompt: string | null; language: string; sources: ChatSource[]; summary: string | null; history: LlmMessage[]; question: string }, signal?: AbortSignal): AsyncGenerator<ChatEvent, Answer | LlmError> {
     let streamed = '';
     try {
-      const { connection, model } = await deps.aiProviders.resolveAgentModel(ctx, { providerId: settings.model.providerId!, model: settings.model.model });
+      const { connection, model } = await deps.aiProviders.resolveAgentModel(ctx, { providerId: settings.model.providerId!, model: settings.model.model, row: provider });
       const prompt = buildPrompt({ agentName: request.name, systemPrompt: request.systemPrompt, personality: settings.personality, responseLength: settings.model.responseLength, language: request.language, sources: request.sources, summary: request.summary, history: request.history, question: request.question });
       for (let attempt = 1; ; attempt += 1) {
         try {
@@ -162,7 +161,7 @@ export const createTurnRunner = (deps: ChatDeps) => {
     } else {
       if (knowledgeBaseIds.length > 0) {
         query = rewriteFollowUp(input.message, prepared.history.filter((message) => message.role === 'user').map((message) => message.content)).query;
-        const results = await deps.retrieval.search(knowledgeReader(ctx), { knowledgeBaseIds, query, topK: settings.retrieval.topK, minScore: settings.retrieval.minScore || undefined });
+        const results = await deps.retrieval.search(knowledgeReader(ctx), { knowledgeBaseIds, query, topK: settings.retrieval.topK, minScore: settings.retrieval.minScore || undefined }, { corpus: prepared.agent.knowledgeBases });
         sources = toSources(results);
         confidence = retrievalConfidence(query, results);
       }
@@ -179,7 +178,7 @@ export const createTurnRunner = (deps: ChatDeps) => {
     if (!answer) {
       yield { type: 'sources', sources };
       if (settings.model.providerId) {
-        const generated = yield* generate(ctx, settings, { name: row.name, systemPrompt: row.systemPrompt, language: row.language, sources, summary: prepared.summary, history: prepared.history, question: input.message }, input.signal);
+        const generated = yield* generate(ctx, prepared.agent, { name: row.name, systemPrompt: row.systemPrompt, language: row.language, sources, summary: prepared.summary, history: prepared.history, question: input.message }, input.signal);
         if (generated instanceof LlmError) {
           if (generated.kind === 'aborted') return await persistAborted(ctx, input, prepared);
           yield { type: 'error', code: 'AI_SERVICE_UNAVAILABLE', message: 'The AI service is unavailable; the agent answered with its fallback message' };

@@ -1,6 +1,6 @@
 import { requirePermission, type TenantContext } from '../../../app/context.js';
 import { AppError, notFound } from '../../../lib/errors.js';
-import { createRetrievalRepo, type ScoredChunk, type SearchFilters } from '../retrieval.repo.js';
+import { createRetrievalRepo, type CorpusStats, type ScoredChunk, type SearchFilters } from '../retrieval.repo.js';
 import { ZSearchInput, type TSearchInput, type TSearchResponse, type TSearchResult } from '../retrieval.schemas.js';
 import { expandQuery, queryTerms, reciprocalRankFusion, RM3 } from '../scoring.js';
 import { buildSnippet } from '../snippet.js';
@@ -11,6 +11,14 @@ import type { RetrievalDeps, SearchCache } from './deps.js';
 const FUSION_DEPTH = 100;
 
 type Ranked = { chunkId: string; score: number };
+
+export type SearchOptions = {
+  /**
+   * The statistics of the searched knowledge bases when the caller read them already, in a statement scoped to the
+   * tenant (an agent's turn reads them with the agent); otherwise the search reads them.
+   */
+  corpus?: CorpusStats[];
+};
 
 export const createSearch = (deps: RetrievalDeps, cache: SearchCache) => {
   const log = deps.logger.child({ component: 'retrieval' });
@@ -82,12 +90,13 @@ export const createSearch = (deps: RetrievalDeps, cache: SearchCache) => {
    * by reciprocal rank fusion when an embedding provider is configured. `minScore` applies to the returned score
    * (BM25F in lexical mode, the RRF score in hybrid mode). Another tenant's knowledge base id -> 404.
    */
-  const searchWithMode = async (ctx: TenantContext, raw: TSearchInput): Promise<TSearchResponse> => {
+  const searchWithMode = async (ctx: TenantContext, raw: TSearchInput, options: SearchOptions = {}): Promise<TSearchResponse> => {
     requirePermission(ctx, 'knowledge:read');
     const parsed = ZSearchInput.safeParse(raw);
     if (!parsed.success) throw new AppError('VALIDATION_ERROR', 'invalid search request', parsed.error.issues);
     const input = { ...parsed.data, knowledgeBaseIds: [...new Set(parsed.data.knowledgeBaseIds)] };
-    const stats = await createRetrievalRepo(deps.db).forTenant(ctx).corpusStats(input.knowledgeBaseIds);
+    const known = options.corpus?.filter((kb) => input.knowledgeBaseIds.includes(kb.knowledgeBaseId));
+    const stats = known?.length === input.knowledgeBaseIds.length ? known : await createRetrievalRepo(deps.db).forTenant(ctx).corpusStats(input.knowledgeBaseIds);
     if (stats.length < input.knowledgeBaseIds.length) throw notFound('Knowledge base');
 
     const key = cache.key({
@@ -109,6 +118,6 @@ export const createSearch = (deps: RetrievalDeps, cache: SearchCache) => {
 
   return {
     searchWithMode,
-    search: async (ctx: TenantContext, input: TSearchInput): Promise<TSearchResult[]> => (await searchWithMode(ctx, input)).results,
+    search: async (ctx: TenantContext, input: TSearchInput, options: SearchOptions = {}): Promise<TSearchResult[]> => (await searchWithMode(ctx, input, options)).results,
   };
 };

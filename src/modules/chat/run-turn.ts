@@ -4,8 +4,7 @@ import type { Logger } from 'pino';
 
 import type { TenantContext } from '../../app/context.js';
 import { LlmError, type LlmMessage, type LlmPort, type LlmUsage } from '../../adapters/llm/port.js';
-import type { Db, Tx } from '../../db/client.js';
-import { withTx } from '../../db/tx.js';
+import type { Db } from '../../db/client.js';
 import type { Queue } from '../../jobs/queue.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
@@ -13,13 +12,14 @@ import type { AgentsService, LoadedAgent } from '../agents/agents.service.js';
 import type { AiProvidersService } from '../ai-providers/ai-providers.service.js';
 import type { RetrievalService } from '../retrieval/retrieval.service.js';
 import type { AnswerMode, ChatEvent, ChatSource, TurnResult } from './chat.events.js';
-import { createChatRepo, type NewMessage } from './chat.repo.js';
+import { createChatRepo, type NewMessage, type TurnMessages } from './chat.repo.js';
 import { retrievalConfidence } from './confidence.js';
 import { messageSignals, type Signal } from './escalation-signals.js';
 import { extractiveAnswer } from './extractive.js';
 import { buildPrompt, citedSources } from './prompt.js';
 import { rewriteFollowUp } from './query-rewrite.js';
-import { CHAT_JOB, isFoldDue } from './summary.js';
+import { isFoldDue } from './summary.js';
+import { createTurnWriter } from './turn-writer.js';
 
 export type ChatDeps = {
   db: Db;
@@ -81,6 +81,7 @@ const toSources = (results: Awaited<ReturnType<RetrievalService['search']>>): Ch
 
 export const createTurnRunner = (deps: ChatDeps) => {
   const log = deps.logger.child({ component: 'chat' });
+  const writer = createTurnWriter(deps);
 
   /** Validates and loads everything a turn needs, so that bad input fails before a stream starts. */
   const prepare = async (ctx: TenantContext, input: TurnInput) => {
@@ -217,61 +218,58 @@ export const createTurnRunner = (deps: ChatDeps) => {
     yield { type: 'done', result };
   }
 
-  /** The turn's messages after any seeded history; a new conversation's row comes with them. */
-  const appendTurn = async (tx: Tx, ctx: TenantContext, input: TurnInput, prepared: Prepared, turnMessages: NewMessage[]) => {
+  /** The turn's messages after any seeded history, with their ids; a new conversation's row comes with them. */
+  const turnMessages = (input: TurnInput, prepared: Prepared, asked: NewMessage[]): TurnMessages => {
     const seeded: NewMessage[] = prepared.seed.map((message, index) => ({ ...message, metadata: { source: 'request_history' }, earlierBy: prepared.seed.length - index }));
-    const newConversation = prepared.isNewConversation ? { agentId: input.agentId, channel: input.channel ?? 'api', customer: input.customer ?? {} } : undefined;
-    const ids = await createChatRepo(tx).forTenant(ctx).appendMessages(prepared.conversationId!, [...seeded, ...turnMessages], newConversation);
-    return ids.slice(seeded.length);
+    return {
+      conversationId: prepared.conversationId!,
+      messages: [...seeded, ...asked].map((message) => ({ ...message, id: newId() })),
+      newConversation: prepared.isNewConversation ? { agentId: input.agentId, channel: input.channel ?? 'api', customer: input.customer ?? {} } : undefined,
+    };
   };
 
   /** A customer who went away mid-turn still asked something: the inbox keeps the question, marked unanswered. */
   const persistAborted = async (ctx: TenantContext, input: TurnInput, prepared: Prepared): Promise<void> => {
     if (!input.persist || !prepared.conversationId) return;
-    await withTx(deps.db, (tx) => appendTurn(tx, ctx, input, prepared, [{ role: 'user', content: input.message, metadata: { aborted: true } }]));
+    const conversation = turnMessages(input, prepared, [{ role: 'user', content: input.message, metadata: { aborted: true } }]);
+    await writer.write({ ctx, conversation: { ...conversation, escalations: [], fold: false } });
   };
 
-  /**
-   * The turn, its metadata, escalation events and metered usage, in one transaction. Metering goes last: every turn
-   * of an agent updates the same daily row, and its row lock is held only from there to the commit.
-   */
+  /** The turn, its metadata, escalation events and metered usage, committed together (see turn-writer.ts). */
   const persist = async (
     ctx: TenantContext,
     input: TurnInput,
     prepared: Prepared,
     turn: { answer: Answer; query: string | null; confidence: number; sources: ChatSource[]; fired: Signal[]; latencyMs: number },
-  ): Promise<string | null> =>
-    withTx(deps.db, async (tx) => {
-      const repo = createChatRepo(tx).forTenant(ctx);
-      const { answer } = turn;
-      let messageId: string | null = null;
-      if (input.persist && prepared.conversationId) {
-        const conversationId = prepared.conversationId;
-        const [, assistantId] = await appendTurn(tx, ctx, input, prepared, [
-          { role: 'user', content: input.message, metadata: turn.query && turn.query !== input.message ? { retrievalQuery: turn.query } : {} },
-          {
-            role: 'assistant',
-            content: answer.content,
-            metadata: {
-              mode: answer.mode,
-              confidence: turn.confidence,
-              citations: answer.cited.map((source) => ({ ref: source.ref, chunkId: source.chunkId, documentId: source.documentId, relevance: source.relevance })),
-              retrieved: turn.sources.map((source) => source.chunkId),
-              tokens: { input: answer.usage.inputTokens, output: answer.usage.outputTokens },
-              latencyMs: turn.latencyMs,
-              ...(answer.model ? { model: answer.model } : {}),
-              ...(answer.error ? { error: answer.error } : {}),
-            },
-          },
-        ]);
-        messageId = assistantId!;
-        await repo.insertEscalations(turn.fired.map((signal) => ({ agentId: input.agentId, conversationId, messageId: assistantId!, trigger: signal.trigger, details: signal.details })));
-        // Folding runs after the commit, in the worker: the customer never waits for the summary.
-        if (prepared.shouldFold) await deps.queue.enqueue(tx, CHAT_JOB.foldSummary, { tenantId: ctx.tenantId, conversationId }, { dedupeKey: conversationId });
-      }
-      await repo.meter({ agentId: input.agentId, mode: answer.mode, inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens, latencyMs: turn.latencyMs });
-      return messageId;
-    });
+  ): Promise<string | null> => {
+    const { answer } = turn;
+    const usage = { agentId: input.agentId, mode: answer.mode, inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens, latencyMs: turn.latencyMs };
+    if (!input.persist || !prepared.conversationId) {
+      await writer.write({ ctx, usage });
+      return null;
+    }
+    const conversation = turnMessages(input, prepared, [
+      { role: 'user', content: input.message, metadata: turn.query && turn.query !== input.message ? { retrievalQuery: turn.query } : {} },
+      {
+        role: 'assistant',
+        content: answer.content,
+        metadata: {
+          mode: answer.mode,
+          confidence: turn.confidence,
+          citations: answer.cited.map((source) => ({ ref: source.ref, chunkId: source.chunkId, documentId: source.documentId, relevance: source.relevance })),
+          retrieved: turn.sources.map((source) => source.chunkId),
+          tokens: { input: answer.usage.inputTokens, output: answer.usage.outputTokens },
+          latencyMs: turn.latencyMs,
+          ...(answer.model ? { model: answer.model } : {}),
+          ...(answer.error ? { error: answer.error } : {}),
+        },
+      },
+    ]);
+    const messageId = conversation.messages.at(-1)!.id;
+    const escalations = turn.fired.map((signal) => ({ agentId: input.agentId, conversationId: conversation.conversationId, messageId, trigger: signal.trigger, details: signal.details }));
+    await writer.write({ ctx, conversation: { ...conversation, escalations, fold: prepared.shouldFold }, usage });
+    return messageId;
+  };
 
   return {
     /** Validates eagerly (404/409 before anything streams), then returns the turn's event stream. */

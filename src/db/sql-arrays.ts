@@ -11,5 +11,6 @@ export const nullableUuidArray = (ids: readonly (string | null)[]) => sql`${sql.
 export const textArray = (values: readonly string[]) => sql`${sql.param(values)}::text[]`;
 export const nullableTextArray = (values: readonly (string | null)[]) => sql`${sql.param(values)}::text[]`;
 export const intArray = (values: readonly number[]) => sql`${sql.param(values)}::int4[]`;
+export const bigintArray = (values: readonly number[]) => sql`${sql.param(values)}::int8[]`;
 export const nullableIntArray = (values: readonly (number | null)[]) => sql`${sql.param(values)}::int4[]`;
 export const smallintArray = (values: readonly number[]) => sql`${sql.param(values)}::int2[]`;

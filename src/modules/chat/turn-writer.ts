@@ -1,5 +1,5 @@
 import type { TenantContext } from '../../app/context.js';
-import type { Db, Tx } from '../../db/client.js';
+import type { Db, Executor } from '../../db/client.js';
 import type { EscalationTrigger } from '../../db/schema.js';
 import { withTx } from '../../db/tx.js';
 import type { Queue } from '../../jobs/queue.js';
@@ -22,33 +22,41 @@ type Pending = { record: TurnRecord; resolve: () => void; reject: (error: unknow
 
 /**
  * Group commit for finished turns. A turn's write waits for the transaction in flight, never for a timer: alone, a
- * turn is written at once; under load, the turns that finish while one transaction commits share the next one, with
- * multi-row statements. On PGlite every statement costs its single thread ~0.5 ms whatever its size, so this is what
- * keeps writes from capping the turns per second. A failed batch is written again turn by turn, so that a turn whose
+ * turn is written at once; under load, the turns that finish while one write runs share the next one. A write is one
+ * statement (chat.repo.ts `writeTurns`) unless escalations, summary folds or several tenants make it a transaction: on
+ * PGlite every statement costs its single thread ~0.5 ms whatever its size. A failed batch is written again turn by turn, so that a turn whose
  * write cannot succeed (its conversation was deleted meanwhile) fails alone.
  */
 export const createTurnWriter = (deps: { db: Db; queue: Pick<Queue, 'enqueue'> }) => {
   const pending: Pending[] = [];
   let writing = false;
 
-  const writeRecords = async (tx: Tx, records: TurnRecord[]) => {
-    const byTenant = new Map<string, TurnRecord[]>();
-    for (const record of records) byTenant.set(record.ctx.tenantId, [...(byTenant.get(record.ctx.tenantId) ?? []), record]);
-    for (const [tenantId, group] of byTenant) {
+  const byTenant = (records: TurnRecord[]) => {
+    const groups = new Map<string, TurnRecord[]>();
+    for (const record of records) groups.set(record.ctx.tenantId, [...(groups.get(record.ctx.tenantId) ?? []), record]);
+    return groups;
+  };
+
+  /** Each tenant's turns in one statement; escalation events and fold jobs (rare) after them. */
+  const writeRecords = async (executor: Executor, groups: Map<string, TurnRecord[]>) => {
+    for (const [tenantId, group] of groups) {
       const turns = group.flatMap((record) => (record.conversation ? [record.conversation] : []));
-      if (turns.length === 0) continue;
-      const repo = createChatRepo(tx).forTenant({ tenantId });
-      await repo.appendTurns(turns);
+      const repo = createChatRepo(executor).forTenant({ tenantId });
+      await repo.writeTurns(turns, group.flatMap((record) => (record.usage ? [record.usage] : [])));
       await repo.insertEscalations(turns.flatMap((turn) => turn.escalations));
       // Folding runs after the commit, in the worker: the customer never waits for the summary.
       for (const turn of turns) {
-        if (turn.fold) await deps.queue.enqueue(tx, CHAT_JOB.foldSummary, { tenantId, conversationId: turn.conversationId }, { dedupeKey: turn.conversationId });
+        if (turn.fold) await deps.queue.enqueue(executor, CHAT_JOB.foldSummary, { tenantId, conversationId: turn.conversationId }, { dedupeKey: turn.conversationId });
       }
     }
-    // Metering goes last: every turn of an agent updates the same daily row, whose lock is held from here to the commit.
-    for (const [tenantId, group] of byTenant) {
-      await createChatRepo(tx).forTenant({ tenantId }).meter(group.flatMap((record) => (record.usage ? [record.usage] : [])));
-    }
+  };
+
+  /** Most batches are one statement, atomic by itself; more statements share a transaction. */
+  const write = async (records: TurnRecord[]) => {
+    const groups = byTenant(records);
+    const isOneStatement = groups.size === 1 && records.every((record) => !record.conversation || (record.conversation.escalations.length === 0 && !record.conversation.fold));
+    if (isOneStatement) await writeRecords(deps.db, groups);
+    else await withTx(deps.db, (tx) => writeRecords(tx, groups));
   };
 
   const flush = async () => {
@@ -57,11 +65,11 @@ export const createTurnWriter = (deps: { db: Db; queue: Pick<Queue, 'enqueue'> }
       while (pending.length > 0) {
         const batch = pending.splice(0, MAX_BATCH);
         try {
-          await withTx(deps.db, (tx) => writeRecords(tx, batch.map((entry) => entry.record)));
+          await write(batch.map((entry) => entry.record));
           for (const entry of batch) entry.resolve();
         } catch (error) {
           if (batch.length === 1) batch[0]!.reject(error);
-          else for (const entry of batch) await withTx(deps.db, (tx) => writeRecords(tx, [entry.record])).then(entry.resolve, entry.reject);
+          else for (const entry of batch) await write([entry.record]).then(entry.resolve, entry.reject);
         }
       }
     } finally {

@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { withTx } from '../../db/tx.js';
 import type { Queue } from '../../jobs/queue.js';
+import { createCoalescer } from '../../lib/coalesce.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { toPage } from '../../lib/pagination.js';
@@ -34,6 +35,7 @@ const slugTaken = (slug: string) => new AppError('CONFLICT', `Another agent of t
 
 export const createAgentsService = (deps: AgentsDeps) => {
   const repoOf = (ctx: Pick<TenantContext, 'tenantId'>) => createAgentsRepo(deps.db).forTenant(ctx);
+  const coalesceTurnReads = createCoalescer<Awaited<ReturnType<ReturnType<typeof repoOf>['findForTurn']>>>();
 
   const findOrThrow = async (ctx: Pick<TenantContext, 'tenantId'>, id: string) => {
     const row = await repoOf(ctx).findById(id);
@@ -244,7 +246,7 @@ export const createAgentsService = (deps: AgentsDeps) => {
     /** For the chat runtime: the agent, its settings and knowledge; no permission of its own (the caller checks). */
     /** The agent as a turn needs it; `provider` and `knowledgeBases` spare the turn its own reads of them. */
     loadForTurn: async (ctx: Pick<TenantContext, 'tenantId'>, id: string) => {
-      const found = await repoOf(ctx).findForTurn(id);
+      const found = await coalesceTurnReads(`${ctx.tenantId}:${id}`, () => repoOf(ctx).findForTurn(id));
       if (!found) throw notFound('Agent');
       return {
         row: found.row,

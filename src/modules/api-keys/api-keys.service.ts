@@ -5,6 +5,7 @@ import type { Authenticator } from '../../app/plugins/auth.js';
 import { tenantAccessOf } from '../../app/plugins/tenant-access.js';
 import type { Db } from '../../db/client.js';
 import { withTx } from '../../db/tx.js';
+import { createCoalescer } from '../../lib/coalesce.js';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { toPage, type TPageQuery } from '../../lib/pagination.js';
@@ -59,6 +60,7 @@ export const createApiKeysService = (deps: { db: Db; audit?: Pick<AuditService, 
   // spares a write statement on nearly every API-key request (the SQL keeps its own once-a-minute guard for the
   // other processes).
   const recentlyTouched = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+  const coalesce = createCoalescer<Awaited<ReturnType<typeof repo.findActiveByHash>>>();
 
   return {
     /**
@@ -122,7 +124,8 @@ export const createApiKeysService = (deps: { db: Db; audit?: Pick<AuditService, 
 
     authenticate: (async (token) => {
       if (!token.startsWith(API_KEY_PREFIX)) return undefined;
-      const found = await repo.findActiveByHash(sha256Hex(token));
+      const keyHash = sha256Hex(token);
+      const found = await coalesce(keyHash, () => repo.findActiveByHash(keyHash));
       if (!found) return undefined;
       if (!recentlyTouched.has(found.key.id)) {
         await repo.touchLastUsed(found.key.id);

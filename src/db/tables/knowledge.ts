@@ -98,4 +98,14 @@ export const chunks = pgTable(
   ],
 );
 
-export const knowledgeTables = { knowledgeBases, documents, chunks };
+/** The parse step's output per document (migration 0012): the ParsedDocument as JSON text, read by the chunk step. */
+export const documentParses = pgTable('document_parses', {
+  documentId: uuid('document_id')
+    .primaryKey()
+    .references(() => documents.id, { onDelete: 'cascade' }),
+  tenantId: uuid('tenant_id').notNull(),
+  parsed: text('parsed').notNull(),
+  createdAt: timestamps.createdAt,
+});
+
+export const knowledgeTables = { knowledgeBases, documents, chunks, documentParses };

@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'dr
 
 import type { TenantContext } from '../../app/context.js';
 import { queryRows, type Executor } from '../../db/client.js';
-import { chunks, documents } from '../../db/schema.js';
+import { chunks, documentParses, documents } from '../../db/schema.js';
 import { intArray, nullableIntArray, textArray, uuidArray } from '../../db/sql-arrays.js';
 import type { DocumentMetadata } from '../../db/tables/knowledge.js';
 import { pageOffset } from '../../lib/pagination.js';
@@ -175,6 +175,26 @@ export const createDocumentsRepo = (db: Executor) => ({
               ${intArray(slice.map((row) => row.tokenCount))}, ${textArray(slice.map((row) => JSON.stringify(row.metadata ?? {})))})
               AS u(id, knowledge_base_id, document_id, ordinal, content, headings, token_count, metadata)`);
         }
+      },
+
+      /** The parse step's output of the documents, one statement; call with the ids whose parsed run was just recorded. */
+      saveParses: async (rows: { id: string; parsed: string }[]) => {
+        if (rows.length === 0) return;
+        await db.execute(sql`
+          INSERT INTO document_parses (document_id, tenant_id, parsed)
+          SELECT u.document_id, ${ctx.tenantId}, u.parsed
+          FROM unnest(${uuidArray(rows.map((row) => row.id))}, ${textArray(rows.map((row) => row.parsed))}) AS u(document_id, parsed)
+          ON CONFLICT (document_id) DO UPDATE SET parsed = excluded.parsed, created_at = now()`);
+      },
+
+      /** Document id -> its parse output (JSON text); documents parsed before migration 0012 have none. */
+      findParses: async (ids: string[]): Promise<Map<string, string>> => {
+        if (ids.length === 0) return new Map();
+        const rows = await db
+          .select({ documentId: documentParses.documentId, parsed: documentParses.parsed })
+          .from(documentParses)
+          .where(and(eq(documentParses.tenantId, ctx.tenantId), sql`${documentParses.documentId} = ANY(${uuidArray(ids)})`));
+        return new Map(rows.map((row) => [row.documentId, row.parsed]));
       },
 
       countChunks: async (documentId: string) =>

@@ -7,9 +7,18 @@ import { chunks, documents, retrievalChunks, retrievalEmbeddings } from '../../d
 import { BM25F, type WeightedTerm } from './scoring.js';
 
 // Postings per INSERT (a few MB of parameters). Splitting a batch into smaller statements would not let PGlite serve
-// anything in between (the caller's transaction holds it anyway) and would repeat the statistics trigger's per-term
-// upserts for every statement; the bound is memory.
+// anything in between (the caller's transaction holds it anyway); the bound is memory.
 const POSTINGS_PER_STATEMENT = 50_000;
+
+/** Terms travel space-separated in one text parameter (split by PostgreSQL in C): tokens never contain spaces. */
+const spaceJoined = (terms: Iterable<string>): string => {
+  const parts: string[] = [];
+  for (const term of terms) {
+    if (term.includes(' ')) throw new Error(`index term with a space: ${JSON.stringify(term)}`);
+    parts.push(term);
+  }
+  return parts.join(' ');
+};
 
 export type SearchFilters = { knowledgeBaseIds: string[]; documentIds?: string[]; metadata?: Record<string, string> };
 export type ScoredChunk = { chunkId: string; score: number };
@@ -92,7 +101,8 @@ export const createRetrievalRepo = (db: Executor) => ({
 
     /**
      * Index rows of many chunks (of any of the tenant's knowledge bases) in a few statements: one for the chunk rows,
-     * one per POSTINGS_PER_STATEMENT postings. Chunk-level columns are sent once per chunk, not once per posting.
+     * one per POSTINGS_PER_STATEMENT postings, one per knowledge base for its document frequencies. Chunk-level
+     * columns are sent once per chunk, not once per posting. Call under `lockKnowledgeBases` of their knowledge bases.
      */
     insertChunksIndex: async (indexed: (IndexedChunk & { knowledgeBaseId: string })[]) => {
       if (indexed.length === 0) return;
@@ -114,14 +124,7 @@ export const createRetrievalRepo = (db: Executor) => ({
         // Per chunk, its terms and their field frequencies as space-separated text: a few thousand array elements
         // instead of one per posting, split by PostgreSQL in C (string_to_array), measured ~15 % cheaper per posting
         // than a text[] holding every term. Terms are runs of letters and digits (tokenizer.ts), never spaces.
-        const terms = slice.map((chunk) =>
-          chunk.postings
-            .map((posting) => {
-              if (posting.term.includes(' ')) throw new Error(`index term with a space: ${JSON.stringify(posting.term)}`);
-              return posting.term;
-            })
-            .join(' '),
-        );
+        const terms = slice.map((chunk) => spaceJoined(chunk.postings.map((posting) => posting.term)));
         const titleTf = slice.map((chunk) => chunk.postings.map((posting) => posting.titleTf).join(' '));
         const bodyTf = slice.map((chunk) => chunk.postings.map((posting) => posting.bodyTf).join(' '));
         await db.execute(sql`
@@ -133,6 +136,23 @@ export const createRetrievalRepo = (db: Executor) => ({
               AS c(chunk_id, knowledge_base_id, document_id, title_length, body_length, terms, title_tf, body_tf)
             CROSS JOIN LATERAL unnest(string_to_array(c.terms, ' '), string_to_array(c.title_tf, ' ')::int2[],
               string_to_array(c.body_tf, ' ')::int2[]) AS p(term, title_tf, body_tf)`);
+      }
+      // Document frequencies (migration 0012): each (knowledge base, term) of the batch is upserted once, with its
+      // count of new postings; sorted, so two writers would take the rows' locks in the same order.
+      const dfByKnowledgeBase = new Map<string, Map<string, number>>();
+      for (const chunk of indexed) {
+        let counts = dfByKnowledgeBase.get(chunk.knowledgeBaseId);
+        if (!counts) dfByKnowledgeBase.set(chunk.knowledgeBaseId, (counts = new Map()));
+        for (const posting of chunk.postings) counts.set(posting.term, (counts.get(posting.term) ?? 0) + 1);
+      }
+      for (const [knowledgeBaseId, counts] of [...dfByKnowledgeBase].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        if (counts.size === 0) continue;
+        const terms = [...counts.keys()].sort();
+        await db.execute(sql`
+          INSERT INTO retrieval_term_stats AS s (knowledge_base_id, term, df)
+          SELECT ${knowledgeBaseId}::uuid, u.term, u.df
+          FROM unnest(string_to_array(${spaceJoined(terms)}, ' '), string_to_array(${terms.map((term) => counts.get(term)).join(' ')}, ' ')::int4[]) AS u(term, df)
+          ON CONFLICT (knowledge_base_id, term) DO UPDATE SET df = s.df + excluded.df`);
       }
     },
 

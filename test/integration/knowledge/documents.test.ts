@@ -6,7 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { chunks, documents } from '../../../src/db/schema.js';
+import { chunks, documentParses, documents } from '../../../src/db/schema.js';
 import { createTestApp, type TestApp } from '../../helpers/build-test-app.js';
 import { createTenant, type TestTenant } from '../../helpers/fixtures.js';
 import { createKnowledgeBase, fixture, multipart, runJobs, startDocumentServer, upload, type DocumentServer } from './knowledge-helpers.js';
@@ -312,6 +312,23 @@ describe('documents', () => {
     expect(stored).toHaveLength(after.chunkCount);
   });
 
+  it('chunks a document parsed before migration 0012 from its stored .parsed.json', async () => {
+    const tenant = await createTenant(t);
+    const kb = await createKnowledgeBase(t, tenant);
+    const document = (await upload(t, tenant, kb.id, { filename: 'old.md', content: Buffer.from('# Old\n\nParsed by an earlier version about pears.') })).json().data;
+    await t.container.worker.pollOnce(); // the parse step only
+    await t.container.worker.drain();
+    // What an earlier version left behind: the parse output in file storage, no row.
+    const [row] = await t.database.db.delete(documentParses).where(eq(documentParses.documentId, document.id)).returning();
+    const [{ storageKey }] = await t.database.db.select({ storageKey: documents.storageKey }).from(documents).where(eq(documents.id, document.id)) as [{ storageKey: string }];
+    await t.container.storage.put(`${storageKey}.parsed.json`, Buffer.from(row!.parsed));
+    await runJobs(t);
+    const after = (await get(tenant, `/api/v1/documents/${document.id}`)).json().data;
+    expect(after).toMatchObject({ status: 'processed', chunkCount: 1 });
+    const [chunk] = await t.database.db.select({ content: chunks.content }).from(chunks).where(eq(chunks.documentId, document.id));
+    expect(chunk?.content).toContain('pears');
+  });
+
   it('deletes documents with their chunks and stored files, one by one or in a batch', async () => {
     const tenant = await createTenant(t);
     const kb = await createKnowledgeBase(t, tenant);
@@ -324,8 +341,10 @@ describe('documents', () => {
     expect(keys).toHaveLength(3);
     for (const key of keys) {
       expect(await t.container.storage.exists(key)).toBe(true);
-      expect(await t.container.storage.exists(`${key}.parsed.json`)).toBe(true);
+      // The parse output is a row (migration 0012), no longer a stored `.parsed.json`.
+      expect(await t.container.storage.exists(`${key}.parsed.json`)).toBe(false);
     }
+    expect(await t.database.db.select({ id: documentParses.documentId }).from(documentParses).where(eq(documentParses.tenantId, tenant.id))).toHaveLength(3);
 
     expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/documents/${ids[0]}`, headers: tenant.headers })).statusCode).toBe(204);
     expect((await get(tenant, `/api/v1/documents/${ids[0]}`)).statusCode).toBe(404);
@@ -333,6 +352,7 @@ describe('documents', () => {
     expect(batch.json().data).toEqual({ deleted: expect.arrayContaining([ids[1], ids[2]]), notFound: [ids[0]] });
     expect(await t.database.db.select().from(chunks).where(eq(chunks.tenantId, tenant.id))).toEqual([]);
     expect(await t.database.db.select().from(documents).where(eq(documents.tenantId, tenant.id))).toEqual([]);
+    expect(await t.database.db.select().from(documentParses).where(eq(documentParses.tenantId, tenant.id))).toEqual([]);
     // The files go in a job after the commit.
     expect(await t.container.storage.exists(keys[1]!)).toBe(true);
     await runJobs(t);

@@ -41,7 +41,10 @@ export const JOB = {
 export const originalKey = (tenantId: string, documentId: string, contentHash: string) =>
   `tenants/${tenantId}/documents/${documentId}/${contentHash}`;
 
-/** The parse step's output, read by the chunk step (kept so that a re-chunk does not need a re-parse). */
+/**
+ * Where the parse step's output was stored before migration 0012 (it is now a document_parses row): still read by
+ * the chunk step for documents parsed earlier, and deleted with the original.
+ */
 export const parsedKey = (storageKey: string) => `${storageKey}.parsed.json`;
 
 export const storedKeysOf = (document: { storageKey: string }) => [document.storageKey, parsedKey(document.storageKey)];

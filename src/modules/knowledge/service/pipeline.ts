@@ -31,10 +31,10 @@ const DONE_AT = { parse: 40, chunk: 70, index: 100 } as const;
 /** Stored objects read or written at once by a batch: overlaps storage latency, bounds the bytes held in memory. */
 const STORAGE_CONCURRENCY = 8;
 /**
- * One transaction per this many source bytes (chunk step) or chunks (index step): a batch of large documents is
- * committed in parts, so memory and the time PGlite is held by one transaction stay bounded.
+ * One transaction per this many source bytes (parse and chunk steps) or chunks (index step): a batch of large
+ * documents is committed in parts, so memory and the time PGlite is held by one transaction stay bounded.
  */
-const CHUNK_TX_BYTES = 8 * 1024 * 1024;
+const TX_SOURCE_BYTES = 8 * 1024 * 1024;
 const INDEX_TX_CHUNKS = 4000;
 
 /** The parser picks its parser from the name, so a renamed document ("Pricing") still needs its type's extension. */
@@ -102,9 +102,10 @@ const attempt = async <T>(work: () => Promise<T>): Promise<Outcome<T>> => {
 };
 
 /**
- * The ingestion chain, one idempotent step per job: parse (original -> text and sections, stored as JSON), chunk
- * (sections -> chunks, replaced in one transaction), index (the retrieval engine's rows, then `processed`). Every step
- * first checks that its run is still the document's current one; a stale or deleted document makes it a no-op.
+ * The ingestion chain, one idempotent step per job: parse (original -> text and sections, kept as JSON in the
+ * document_parses table), chunk (sections -> chunks, replaced in one transaction), index (the retrieval engine's
+ * rows, then `processed`). Every step first checks that its run is still the document's current one; a stale or
+ * deleted document makes it a no-op.
  *
  * Each step works on a batch of documents (the worker claims many jobs of a step together) with a fixed number of
  * statements per batch. A document that cannot be read (ParseError, missing file, no text) is failed inside the
@@ -147,27 +148,35 @@ export const createPipeline = (deps: KnowledgeDeps) => {
       const knowledgeBases = new Map(
         (await createKnowledgeBasesRepo(deps.db).forTenant(ctx).findManyByIds([...new Set(documents.map((doc) => doc.knowledgeBaseId))])).map((kb) => [kb.id, kb]),
       );
-      const outcomes = await mapConcurrent(documents, STORAGE_CONCURRENCY, (document) =>
-        attempt(async () => {
-          // A plain Uint8Array copy: pdf.js refuses Buffer instances.
-          const bytes = new Uint8Array(await deps.storage.get(document.storageKey));
-          const parsed = await parseDocument({ bytes, filename: parserFilename(document), mimeType: document.mimeType });
-          await deps.storage.put(parsedKey(document.storageKey), Buffer.from(JSON.stringify(parsed)), { contentType: 'application/json' });
-          const isExtracting = document.options.extractMetadata ?? knowledgeBases.get(document.knowledgeBaseId)?.settings.extractMetadata !== false;
-          return { pageCount: parsed.metadata.pageCount ?? null, metadata: mergeMetadata(document.metadata, parsed.metadata, isExtracting) };
-        }),
-      );
-      const parsed = documents.flatMap((document, i) => (outcomes[i]!.ok ? [{ ...document, ...(outcomes[i] as { value: { pageCount: number | null; metadata: DocumentMetadata } }).value }] : []));
-      const failures = documents.flatMap((document, i) => {
-        const outcome = outcomes[i]!;
-        return !outcome.ok && 'message' in outcome ? [{ id: document.id, runId: document.runId, message: outcome.message }] : [];
-      });
-      await withTx(deps.db, async (tx) => {
-        const updated = await createDocumentsRepo(tx).forTenant(ctx).markParsed(parsed);
-        await enqueueSteps(tx, JOB.chunk, ctx, parsed, updated);
-        await failRuns(tx, ctx, failures);
-      });
-      allOutcomes.push(...outcomes);
+      // The parse output is held until its group commits: groups of large originals are committed in parts.
+      for (const group of groupsOf(documents, (doc) => doc.sizeBytes, TX_SOURCE_BYTES)) {
+        const outcomes = await mapConcurrent(group, STORAGE_CONCURRENCY, (document) =>
+          attempt(async () => {
+            // A plain Uint8Array copy: pdf.js refuses Buffer instances.
+            const bytes = new Uint8Array(await deps.storage.get(document.storageKey));
+            const parsed = await parseDocument({ bytes, filename: parserFilename(document), mimeType: document.mimeType });
+            const isExtracting = document.options.extractMetadata ?? knowledgeBases.get(document.knowledgeBaseId)?.settings.extractMetadata !== false;
+            return { parsed: JSON.stringify(parsed), pageCount: parsed.metadata.pageCount ?? null, metadata: mergeMetadata(document.metadata, parsed.metadata, isExtracting) };
+          }),
+        );
+        type Parsed = { parsed: string; pageCount: number | null; metadata: DocumentMetadata };
+        const parsed = group.flatMap((document, i) => (outcomes[i]!.ok ? [{ ...document, ...(outcomes[i] as { value: Parsed }).value }] : []));
+        const failures = group.flatMap((document, i) => {
+          const outcome = outcomes[i]!;
+          return !outcome.ok && 'message' in outcome ? [{ id: document.id, runId: document.runId, message: outcome.message }] : [];
+        });
+        await withTx(deps.db, async (tx) => {
+          const repo = createDocumentsRepo(tx).forTenant(ctx);
+          // The guarded update locks the rows whose run is current: only those get their parse output (a document
+          // deleted or reprocessed meanwhile matches nothing).
+          const updated = await repo.markParsed(parsed);
+          const isUpdated = new Set(updated);
+          await repo.saveParses(parsed.filter((document) => isUpdated.has(document.id)));
+          await enqueueSteps(tx, JOB.chunk, ctx, parsed, updated);
+          await failRuns(tx, ctx, failures);
+        });
+        allOutcomes.push(...outcomes);
+      }
     }
     rethrowFirst(allOutcomes);
   };
@@ -189,11 +198,14 @@ export const createPipeline = (deps: KnowledgeDeps) => {
       const knowledgeBases = new Map(
         (await createKnowledgeBasesRepo(deps.db).forTenant(ctx).findManyByIds([...new Set(documents.map((doc) => doc.knowledgeBaseId))])).map((kb) => [kb.id, kb]),
       );
-      for (const group of groupsOf(documents.filter((doc) => knowledgeBases.has(doc.knowledgeBaseId)), (doc) => doc.sizeBytes, CHUNK_TX_BYTES)) {
+      for (const group of groupsOf(documents.filter((doc) => knowledgeBases.has(doc.knowledgeBaseId)), (doc) => doc.sizeBytes, TX_SOURCE_BYTES)) {
+        const parses = await createDocumentsRepo(deps.db).forTenant(ctx).findParses(group.map((document) => document.id));
         const outcomes = await mapConcurrent(group, STORAGE_CONCURRENCY, (document) =>
           attempt(async () => {
             const knowledgeBase = knowledgeBases.get(document.knowledgeBaseId)!;
-            const parsed = JSON.parse((await deps.storage.get(parsedKey(document.storageKey))).toString('utf8')) as ParsedDocument;
+            // Documents parsed before migration 0012 have their parse output in file storage.
+            const text = parses.get(document.id) ?? (await deps.storage.get(parsedKey(document.storageKey))).toString('utf8');
+            const parsed = JSON.parse(text) as ParsedDocument;
             const chunkSize = document.options.chunkSize ?? knowledgeBase.chunkSize;
             const chunkOverlap = Math.min(document.options.chunkOverlap ?? knowledgeBase.chunkOverlap, Math.floor(chunkSize / 2));
             const pieces = chunkDocument(parsed, { chunkSize, chunkOverlap });

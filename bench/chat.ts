@@ -6,8 +6,8 @@
  *
  *   npm run bench:chat [-- --duration 10 --connections 50 --ttft 200 --cache]
  *
- * Switchboard runs in this process on an in-memory PGlite (or PostgreSQL when DATABASE_URL is set: use a scratch
- * database). Each Switchboard turn is a full RAG turn: agent load, a new conversation, retrieval, prompt, the LLM call,
+ * Switchboard runs in this process on PGlite with its data dir on disk, as `npm start` runs it (BENCH_PGLITE=memory:
+ * PGlite's in-memory file system), or on PostgreSQL when DATABASE_URL is set (use a scratch database). Each Switchboard turn is a full RAG turn: agent load, a new conversation, retrieval, prompt, the LLM call,
  * persistence of both messages and metered usage. Retrieval runs on every turn unless `--cache` keeps the production
  * default (search results cached per knowledge-base version; the bench repeats one question, so turns after the first hit).
  */
@@ -31,7 +31,7 @@ import { buildApp } from '../src/app/build-app.js';
 import { systemContext } from '../src/app/context.js';
 import { createContainer } from '../src/app/container.js';
 import { loadConfig } from '../src/config/env.js';
-import { fromPglite, openPostgres, queryRows } from '../src/db/client.js';
+import { fromPglite, openPglite, openPostgres, queryRows } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { ZCreateAgentBody } from '../src/modules/agents/agents.schemas.js';
 
@@ -99,7 +99,7 @@ const startRelay = async (target: string) => {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
 };
 
-type Load = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
+type Load = { rps: number; p50: number; p90: number; p99: number; max: number; non2xx: number; errors: number };
 
 /** autocannon in its own process, so that it does not share Switchboard's event loop. */
 const load = async (url: string, body: object, headers: Record<string, string>, seconds: number): Promise<Load> => {
@@ -109,8 +109,9 @@ const load = async (url: string, body: object, headers: Record<string, string>, 
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   await once(child, 'exit');
-  const result = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
-  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  const result = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p90: number; p99: number; max: number }; non2xx: number; errors: number };
+  const { p50, p90, p99, max } = result.latency;
+  return { rps: Math.round(result.requests.average), p50, p90, p99, max, non2xx: result.non2xx, errors: result.errors };
 };
 
 /** Milliseconds until the first non-empty content delta of a streamed chat completion. */
@@ -138,7 +139,12 @@ const percentile = (values: number[], p: number) => {
 
 const fake = await startFakeLlm();
 const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-bench-chat-'));
-const database = process.env.DATABASE_URL ? openPostgres(process.env.DATABASE_URL, 8) : fromPglite(await PGlite.create({ extensions: { vector } }));
+// Embedded runs keep PGlite's files in a data dir on disk, as `npm start` does; BENCH_PGLITE=memory uses PGlite's
+// in-memory file system instead (whose file growth copies whole files).
+const pgliteMode = process.env.BENCH_PGLITE === 'memory' ? 'in memory' : 'data dir on disk';
+const database = process.env.DATABASE_URL
+  ? openPostgres(process.env.DATABASE_URL, 8)
+  : fromPglite(pgliteMode === 'in memory' ? await PGlite.create({ extensions: { vector } }) : await openPglite(dataDir));
 await migrate(database);
 const config = loadConfig({
   ...process.env,
@@ -217,7 +223,7 @@ console.log(JSON.stringify({
   documents: DOCUMENTS,
   chunks: (await modules.retrieval.stats(ctx)).chunksIndexed,
   citationsInProbe: probe.switchboard.citations.length,
-  database: database.kind,
+  database: database.kind === 'embedded' ? `embedded (${pgliteMode})` : database.kind,
   retrievalCache: values.cache ? "on (production default; the same question repeats)" : "off (every turn retrieves)",
   connections,
   durationSeconds: duration,

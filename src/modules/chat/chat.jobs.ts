@@ -38,10 +38,10 @@ export const createChatJobs = (deps: ChatJobsDeps) => {
 
   /** The new summary, or undefined when the model failed: the old summary stays and the next fold retries these. */
   const fold = async (ctx: TenantContext, conversation: { id: string; agentId: string; runningSummary: string | null }, messages: FoldedMessage[], signal: AbortSignal): Promise<Folded | undefined> => {
-    const { row, settings } = await deps.agents.loadForTurn(ctx, conversation.agentId);
+    const { row, settings, provider } = await deps.agents.loadForTurn(ctx, conversation.agentId);
     if (!settings.model.providerId) return { text: extractiveSummary(conversation.runningSummary, messages) };
     try {
-      const { connection, model } = await deps.aiProviders.resolveAgentModel(ctx, { providerId: settings.model.providerId, model: settings.model.model });
+      const { connection, model } = await deps.aiProviders.resolveAgentModel(ctx, { providerId: settings.model.providerId, model: settings.model.model, row: provider });
       const prompt = summaryPrompt({ agentName: row.name, language: row.language, previous: conversation.runningSummary, messages });
       const { text, usage } = await generateText(deps.llm, connection, { ...prompt, model, temperature: SUMMARY_TEMPERATURE, maxOutputTokens: SUMMARY_MAX_OUTPUT_TOKENS, signal });
       if (!text) throw new LlmError('unavailable', 'the provider answered with no text');

@@ -22,6 +22,8 @@ const spaceJoined = (terms: Iterable<string>): string => {
 
 export type SearchFilters = { knowledgeBaseIds: string[]; documentIds?: string[]; metadata?: Record<string, string> };
 export type ScoredChunk = { chunkId: string; score: number };
+/** A posting of a feedback chunk with its term's document frequency, for RM3. */
+export type FeedbackRow = { chunk_id: string; term: string; tf: number; length: number; df: number };
 export type NewPosting = { term: string; titleTf: number; bodyTf: number };
 export type IndexedChunk = { chunkId: string; documentId: string; titleLength: number; bodyLength: number; postings: NewPosting[] };
 export type ChunkToIndex = { id: string; documentId: string; content: string; headings: string[] };
@@ -51,6 +53,53 @@ const chunkFilters = (tenantId: string, filters: SearchFilters, alias: { chunk: 
   ].filter((part): part is SQL => part !== undefined),
   sql` AND `,
 );
+
+/**
+ * The BM25F ranking as SQL (see `lexicalSearch`). The small CTEs are MATERIALIZED: inlined, the statistics aggregate
+ * was re-evaluated once per posting row.
+ */
+const lexicalQuery = (ctx: Pick<TenantContext, 'tenantId'>, terms: WeightedTerm[], filters: SearchFilters, limit: number): SQL => {
+  const kbs = uuidArray(filters.knowledgeBaseIds);
+  // Postings carry tenant and document: only a metadata filter needs the chunk and document rows, and joining
+  // every scored chunk before the limit is what a query costs most otherwise.
+  const hasMetadata = filters.metadata !== undefined && Object.keys(filters.metadata).length > 0;
+  // Code constants, inlined as literals: as parameters PostgreSQL would infer integer from `1 - $n`. Typed float8:
+  // a bare 3.000000 is numeric, and numeric arithmetic on every posting was half of a query's execution time.
+  const [k1, b, titleWeight, titleB] = [BM25F.k1, BM25F.b, BM25F.titleWeight, BM25F.titleB].map((n) => sql.raw(`${n.toFixed(6)}::float8`));
+  return sql`
+    WITH q AS MATERIALIZED (
+      SELECT * FROM unnest(${textArray(terms.map((t) => t.term))}, ${sql.param(terms.map((t) => t.weight))}::float8[]) AS q(term, weight)
+    ), stats AS MATERIALIZED (
+      SELECT greatest(sum(chunk_count), 1)::float8 AS n,
+        greatest(sum(title_length_sum)::float8 / greatest(sum(chunk_count), 1), 1) AS avg_title,
+        greatest(sum(body_length_sum)::float8 / greatest(sum(chunk_count), 1), 1) AS avg_body
+      FROM retrieval_kb_stats WHERE tenant_id = ${ctx.tenantId} AND knowledge_base_id = ANY(${kbs})
+    ), df AS MATERIALIZED (
+      SELECT term, sum(df)::float8 AS df FROM retrieval_term_stats
+      WHERE knowledge_base_id = ANY(${kbs}) AND term = ANY(${textArray(terms.map((t) => t.term))}) AND df > 0
+      GROUP BY term
+    ), scored AS (
+      SELECT p.chunk_id,
+        sum(q.weight * ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5)) * f.tfn / (${k1} + f.tfn)) AS score
+      FROM retrieval_postings p
+        JOIN q ON q.term = p.term
+        JOIN df ON df.term = p.term
+        CROSS JOIN stats s
+        CROSS JOIN LATERAL (SELECT
+          ${titleWeight} * p.title_tf / (1 - ${titleB} + ${titleB} * p.title_length / s.avg_title)
+          + p.body_tf / (1 - ${b} + ${b} * p.body_length / s.avg_body) AS tfn) f
+      -- The explicit term list lets the planner read the postings through the (knowledge base, term) index.
+      WHERE p.knowledge_base_id = ANY(${kbs}) AND p.term = ANY(${textArray(terms.map((t) => t.term))}) AND p.tenant_id = ${ctx.tenantId}
+        ${filters.documentIds?.length ? sql`AND p.document_id = ANY(${uuidArray(filters.documentIds)})` : sql``}
+      GROUP BY p.chunk_id
+    )
+    SELECT sc.chunk_id, sc.score
+    FROM scored sc
+    ${hasMetadata ? sql`JOIN chunks c ON c.id = sc.chunk_id JOIN documents d ON d.id = c.document_id
+      WHERE ${chunkFilters(ctx.tenantId, filters, { chunk: sql`c`, document: sql`d` })}` : sql``}
+    ORDER BY sc.score DESC, sc.chunk_id
+    LIMIT ${limit}`;
+};
 
 export const createRetrievalRepo = (db: Executor) => ({
   forTenant: (ctx: Pick<TenantContext, 'tenantId'>) => ({
@@ -167,62 +216,38 @@ export const createRetrievalRepo = (db: Executor) => ({
 
     /**
      * BM25F over the postings of the query terms. Corpus statistics (N, average field lengths, df) are summed over
-     * the searched knowledge bases; filters apply before the limit. The small CTEs are MATERIALIZED: inlined, the
-     * statistics aggregate was re-evaluated once per posting row.
+     * the searched knowledge bases; filters apply before the limit.
      */
     lexicalSearch: async (terms: WeightedTerm[], filters: SearchFilters, limit: number): Promise<ScoredChunk[]> => {
       if (terms.length === 0) return [];
-      const kbs = uuidArray(filters.knowledgeBaseIds);
-      // Postings carry tenant and document: only a metadata filter needs the chunk and document rows, and joining
-      // every scored chunk before the limit is what a query costs most otherwise.
-      const hasMetadata = filters.metadata !== undefined && Object.keys(filters.metadata).length > 0;
-      // Code constants, inlined as literals: as parameters PostgreSQL would infer integer from `1 - $n`. Typed float8:
-      // a bare 3.000000 is numeric, and numeric arithmetic on every posting was half of a query's execution time.
-      const [k1, b, titleWeight, titleB] = [BM25F.k1, BM25F.b, BM25F.titleWeight, BM25F.titleB].map((n) => sql.raw(`${n.toFixed(6)}::float8`));
-      const rows = await queryRows<{ chunk_id: string; score: number }>(db, sql`
-        WITH q AS MATERIALIZED (
-          SELECT * FROM unnest(${textArray(terms.map((t) => t.term))}, ${sql.param(terms.map((t) => t.weight))}::float8[]) AS q(term, weight)
-        ), stats AS MATERIALIZED (
-          SELECT greatest(sum(chunk_count), 1)::float8 AS n,
-            greatest(sum(title_length_sum)::float8 / greatest(sum(chunk_count), 1), 1) AS avg_title,
-            greatest(sum(body_length_sum)::float8 / greatest(sum(chunk_count), 1), 1) AS avg_body
-          FROM retrieval_kb_stats WHERE tenant_id = ${ctx.tenantId} AND knowledge_base_id = ANY(${kbs})
-        ), df AS MATERIALIZED (
-          SELECT term, sum(df)::float8 AS df FROM retrieval_term_stats
-          WHERE knowledge_base_id = ANY(${kbs}) AND term = ANY(${textArray(terms.map((t) => t.term))}) AND df > 0
-          GROUP BY term
-        ), scored AS (
-          SELECT p.chunk_id,
-            sum(q.weight * ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5)) * f.tfn / (${k1} + f.tfn)) AS score
-          FROM retrieval_postings p
-            JOIN q ON q.term = p.term
-            JOIN df ON df.term = p.term
-            CROSS JOIN stats s
-            CROSS JOIN LATERAL (SELECT
-              ${titleWeight} * p.title_tf / (1 - ${titleB} + ${titleB} * p.title_length / s.avg_title)
-              + p.body_tf / (1 - ${b} + ${b} * p.body_length / s.avg_body) AS tfn) f
-          -- The explicit term list lets the planner read the postings through the (knowledge base, term) index.
-          WHERE p.knowledge_base_id = ANY(${kbs}) AND p.term = ANY(${textArray(terms.map((t) => t.term))}) AND p.tenant_id = ${ctx.tenantId}
-            ${filters.documentIds?.length ? sql`AND p.document_id = ANY(${uuidArray(filters.documentIds)})` : sql``}
-          GROUP BY p.chunk_id
-        )
-        SELECT sc.chunk_id, sc.score
-        FROM scored sc
-        ${hasMetadata ? sql`JOIN chunks c ON c.id = sc.chunk_id JOIN documents d ON d.id = c.document_id
-          WHERE ${chunkFilters(ctx.tenantId, filters, { chunk: sql`c`, document: sql`d` })}` : sql``}
-        ORDER BY sc.score DESC, sc.chunk_id
-        LIMIT ${limit}`);
+      const rows = await queryRows<{ chunk_id: string; score: number }>(db, lexicalQuery(ctx, terms, filters, limit));
       return rows.map((row) => ({ chunkId: row.chunk_id, score: Number(row.score) }));
     },
 
-    /** Term statistics of the first-pass top chunks, for RM3 query expansion. */
-    feedbackTerms: async (knowledgeBaseIds: string[], chunkIds: string[]) =>
-      queryRows<{ chunk_id: string; term: string; tf: number; length: number; df: number }>(db, sql`
-        SELECT p.chunk_id, p.term, (p.title_tf + p.body_tf)::int AS tf, (p.title_length + p.body_length)::int AS length,
+    /**
+     * The first pass of RM3 in one round trip: the BM25F ranking and, for its top `feedbackChunks`, every posting
+     * with the term's document frequency summed over the searched knowledge bases (what the expansion weighs by).
+     */
+    lexicalSearchWithFeedback: async (terms: WeightedTerm[], filters: SearchFilters, limit: number, feedbackChunks: number) => {
+      if (terms.length === 0) return { hits: [] as ScoredChunk[], feedback: [] as FeedbackRow[] };
+      const rows = await queryRows<{ part: number; ord: number; chunk_id: string; score: number | null; term: string; tf: number; length: number; df: number }>(db, sql`
+        WITH hits AS MATERIALIZED (${lexicalQuery(ctx, terms, filters, limit)}),
+        ranked AS MATERIALIZED (SELECT chunk_id, score, row_number() OVER (ORDER BY score DESC, chunk_id) AS ord FROM hits)
+        SELECT 0 AS part, r.ord::int AS ord, r.chunk_id, r.score, NULL::text AS term, NULL::int AS tf, NULL::int AS length, NULL::int AS df
+        FROM ranked r
+        UNION ALL
+        SELECT 1, 0, p.chunk_id, NULL, p.term, (p.title_tf + p.body_tf)::int, (p.title_length + p.body_length)::int,
           (SELECT coalesce(sum(t.df), 1)::int FROM retrieval_term_stats t
-           WHERE t.knowledge_base_id = ANY(${uuidArray(knowledgeBaseIds)}) AND t.term = p.term) AS df
+           WHERE t.knowledge_base_id = ANY(${uuidArray(filters.knowledgeBaseIds)}) AND t.term = p.term)
         FROM retrieval_postings p
-        WHERE p.tenant_id = ${ctx.tenantId} AND p.chunk_id = ANY(${uuidArray(chunkIds)})`),
+        WHERE p.tenant_id = ${ctx.tenantId} AND p.chunk_id IN (SELECT chunk_id FROM ranked WHERE ord <= ${feedbackChunks})`);
+      const hits = rows
+        .filter((row) => row.part === 0)
+        .sort((a, b) => a.ord - b.ord)
+        .map((row) => ({ chunkId: row.chunk_id, score: Number(row.score) }));
+      const feedback: FeedbackRow[] = rows.filter((row) => row.part === 1).map(({ chunk_id, term, tf, length, df }) => ({ chunk_id, term, tf, length, df }));
+      return { hits, feedback };
+    },
 
     /** Nearest chunks by cosine distance among vectors of `model`; the cast matches the per-dimension HNSW index. */
     vectorSearch: async (vector: number[], model: string, filters: SearchFilters, limit: number): Promise<ScoredChunk[]> => {

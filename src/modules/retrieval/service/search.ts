@@ -27,10 +27,9 @@ export const createSearch = (deps: RetrievalDeps, cache: SearchCache) => {
   const lexical = async (ctx: TenantContext, query: string, filters: SearchFilters, chunkCount: number, limit: number) => {
     const repo = createRetrievalRepo(deps.db).forTenant(ctx);
     const original = queryTerms(tokenize(query));
-    const first = await repo.lexicalSearch(original, filters, Math.max(limit, RM3.feedbackChunks));
+    const { hits: first, feedback: rows } = await repo.lexicalSearchWithFeedback(original, filters, Math.max(limit, RM3.feedbackChunks), RM3.feedbackChunks);
     if (first.length === 0) return first;
     const top = first.slice(0, RM3.feedbackChunks);
-    const rows = await repo.feedbackTerms(filters.knowledgeBaseIds, top.map((hit) => hit.chunkId));
     const feedback = top.map((hit) => {
       const terms = rows.filter((row) => row.chunk_id === hit.chunkId).map((row) => ({ term: row.term, tf: Number(row.tf), df: Number(row.df) }));
       return { score: hit.score, length: Number(rows.find((row) => row.chunk_id === hit.chunkId)?.length ?? 0), terms };

@@ -66,9 +66,11 @@ const translateError = (error: unknown, limits: Limits, timeout: AbortSignal): u
   return error;
 };
 
-/** Everything a request can carry, as bytes, so that a 307/308 redirect can send it again. */
-const bodyBytes = async (init: RequestInit): Promise<{ body?: Uint8Array; contentType?: string }> => {
+/** Everything a request can carry, as bytes (or its string), so that a 307/308 redirect can send it again. */
+const bodyBytes = async (init: RequestInit): Promise<{ body?: Uint8Array | string; contentType?: string }> => {
   if (init.body === undefined || init.body === null) return {};
+  // What SDKs send (JSON text) needs no copy through a Request; the content type is the one fetch would give it.
+  if (typeof init.body === 'string') return { body: init.body, contentType: 'text/plain;charset=UTF-8' };
   const request = new Request('http://body.invalid/', { method: 'POST', body: init.body, duplex: 'half' } as RequestInit);
   return { body: new Uint8Array(await request.arrayBuffer()), contentType: request.headers.get('content-type') ?? undefined };
 };

@@ -67,5 +67,5 @@ describe('a worker killed with kill -9', () => {
       if (adminUrl) await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000); // a cold start of a child process (tsx + PGlite) on a busy 2-core machine: once over 30 s at load 2-4
 });

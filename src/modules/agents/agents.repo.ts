@@ -4,6 +4,7 @@ import type { TenantContext } from '../../app/context.js';
 import { queryRows, type Executor } from '../../db/client.js';
 import { agentKnowledgeBases, agents, aiProviders, retrievalKbStats, type AgentStatus } from '../../db/schema.js';
 import { pageOffset } from '../../lib/pagination.js';
+import type { CorpusStats } from '../retrieval/retrieval.repo.js';
 import type { TListAgentsQuery } from './agents.schemas.js';
 
 export type AgentRow = typeof agents.$inferSelect;
@@ -43,7 +44,7 @@ export const createAgentsRepo = (db: Executor) => ({
             .select({
               row: agents,
               provider: aiProviders,
-              knowledgeBases: sql<{ knowledgeBaseId: string; version: number; chunkCount: number }[]>`coalesce((
+              knowledgeBases: sql<CorpusStats[]>`coalesce((
                 SELECT json_agg(json_build_object('knowledgeBaseId', l.knowledge_base_id, 'version', coalesce(s.version, 0),
                   'chunkCount', coalesce(s.chunk_count, 0)) ORDER BY l.created_at, l.knowledge_base_id)
                 FROM ${agentKnowledgeBases} l

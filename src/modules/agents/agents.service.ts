@@ -243,8 +243,10 @@ export const createAgentsService = (deps: AgentsDeps) => {
     /** For the OpenAI-compatible API: the id of the agent with this slug, if the tenant has one (the caller checks). */
     idForSlug: async (ctx: Pick<TenantContext, 'tenantId'>, slug: string) => repoOf(ctx).findIdBySlug(slug),
 
-    /** For the chat runtime: the agent, its settings and knowledge; no permission of its own (the caller checks). */
-    /** The agent as a turn needs it; `provider` and `knowledgeBases` spare the turn its own reads of them. */
+    /**
+     * For the chat runtime: the agent, its settings, provider row and knowledge bases (with their retrieval statistics,
+     * so the turn reads neither again); no permission of its own (the caller checks).
+     */
     loadForTurn: async (ctx: Pick<TenantContext, 'tenantId'>, id: string) => {
       const found = await coalesceTurnReads(`${ctx.tenantId}:${id}`, () => repoOf(ctx).findForTurn(id));
       if (!found) throw notFound('Agent');

@@ -108,9 +108,9 @@ export const createAiProvidersService = (deps: AiProvidersDeps) => {
 
     /**
      * For the chat runtime: the decrypted connection of an agent's provider and the model to call (the agent's, else
-     * the provider's default). No model at all is the provider call's `bad_request`.
+     * the provider's default). No model at all is the provider call's `bad_request`. `row`: the provider as the caller
+     * already read it with the agent (scoped to the tenant), which spares a read.
      */
-    /** `row`: the provider as the caller already read it with the agent (scoped to the tenant), spares a read. */
     resolveAgentModel: async (ctx: Pick<TenantContext, 'tenantId'>, choice: { providerId: string; model?: string | null; row?: AiProviderRow }) => {
       const row = choice.row?.id === choice.providerId ? choice.row : await findOrThrow(ctx, choice.providerId);
       const model = choice.model ?? row.defaultModel;

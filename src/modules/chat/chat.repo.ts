@@ -18,6 +18,8 @@ export type TurnMessages = {
   newConversation?: { agentId: string; channel: string; customer: Record<string, unknown> };
 };
 
+export type NewEscalation = { agentId: string; conversationId: string; messageId: string; trigger: EscalationTrigger; details: Record<string, unknown> };
+
 export type UsageIncrement = {
   agentId: string;
   mode: 'generative' | 'extractive' | 'fallback';
@@ -110,7 +112,7 @@ export const createChatRepo = (db: Executor) => ({
           SELECT 1`);
       },
 
-      insertEscalations: async (rows: { agentId: string; conversationId: string; messageId: string; trigger: EscalationTrigger; details: Record<string, unknown> }[]) => {
+      insertEscalations: async (rows: NewEscalation[]) => {
         if (rows.length === 0) return;
         await db.insert(escalationEvents).values(rows.map((row) => ({ id: newId(), tenantId: ctx.tenantId, ...row })));
       },

@@ -45,7 +45,7 @@ export type TurnInput = {
   conversationId?: string;
   /**
    * Start the new conversation under this id, with history a stateless caller sent along; both are written with the
-   * turn, in its one transaction.
+   * turn, all or nothing.
    */
   newConversation?: { id: string; history: LlmMessage[] };
   /** The agent as the caller already loaded it (`loadForTurn`), so the turn does not read it twice. */

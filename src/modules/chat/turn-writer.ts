@@ -1,31 +1,28 @@
 import type { TenantContext } from '../../app/context.js';
 import type { Db, Executor } from '../../db/client.js';
-import type { EscalationTrigger } from '../../db/schema.js';
 import { withTx } from '../../db/tx.js';
 import type { Queue } from '../../jobs/queue.js';
-import { createChatRepo, type TurnMessages, type UsageIncrement } from './chat.repo.js';
+import { createChatRepo, type NewEscalation, type TurnMessages, type UsageIncrement } from './chat.repo.js';
 import { CHAT_JOB } from './summary.js';
-
-export type TurnEscalation = { agentId: string; conversationId: string; messageId: string; trigger: EscalationTrigger; details: Record<string, unknown> };
 
 /** What a finished turn stores: its messages and escalation events (when persisted), the fold it makes due, usage. */
 export type TurnRecord = {
   ctx: Pick<TenantContext, 'tenantId'>;
-  conversation?: TurnMessages & { escalations: TurnEscalation[]; fold: boolean };
+  conversation?: TurnMessages & { escalations: NewEscalation[]; fold: boolean };
   usage?: UsageIncrement;
 };
 
-/** Turns per transaction at most: bounds a statement's size (a stateless call may bring a long history along). */
+/** Turns per write at most: bounds a statement's size (a stateless call may bring a long history along). */
 const MAX_BATCH = 64;
 
 type Pending = { record: TurnRecord; resolve: () => void; reject: (error: unknown) => void };
 
 /**
- * Group commit for finished turns. A turn's write waits for the transaction in flight, never for a timer: alone, a
- * turn is written at once; under load, the turns that finish while one write runs share the next one. A write is one
- * statement (chat.repo.ts `writeTurns`) unless escalations, summary folds or several tenants make it a transaction: on
- * PGlite every statement costs its single thread ~0.5 ms whatever its size. A failed batch is written again turn by turn, so that a turn whose
- * write cannot succeed (its conversation was deleted meanwhile) fails alone.
+ * Group commit for finished turns. A turn's write waits for the write in flight, never for a timer: alone, a turn is
+ * written at once; under load, the turns that finish while one write runs share the next one. A write is one statement
+ * (chat.repo.ts `writeTurns`) unless escalations, summary folds or several tenants make it a transaction: on PGlite
+ * every statement costs its single thread ~0.5 ms whatever its size. A failed batch is written again turn by turn, so
+ * that a turn whose write cannot succeed (its conversation was deleted meanwhile) fails alone.
  */
 export const createTurnWriter = (deps: { db: Db; queue: Pick<Queue, 'enqueue'> }) => {
   const pending: Pending[] = [];
@@ -33,7 +30,11 @@ export const createTurnWriter = (deps: { db: Db; queue: Pick<Queue, 'enqueue'> }
 
   const byTenant = (records: TurnRecord[]) => {
     const groups = new Map<string, TurnRecord[]>();
-    for (const record of records) groups.set(record.ctx.tenantId, [...(groups.get(record.ctx.tenantId) ?? []), record]);
+    for (const record of records) {
+      const group = groups.get(record.ctx.tenantId);
+      if (group) group.push(record);
+      else groups.set(record.ctx.tenantId, [record]);
+    }
     return groups;
   };
 
@@ -86,5 +87,3 @@ export const createTurnWriter = (deps: { db: Db; queue: Pick<Queue, 'enqueue'> }
       }),
   };
 };
-
-export type TurnWriter = ReturnType<typeof createTurnWriter>;

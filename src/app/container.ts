@@ -105,7 +105,7 @@ export const createContainer = async (options: ContainerOptions) => {
       getKnowledgeBase: (ctx, id) => knowledge.service.knowledgeBases.get(ctx, id),
     },
   });
-  const agents = createAgentsModule({ db, queue: () => queue, knowledge: knowledge.service, aiProviders, config: { trainingPollMs: 2000 } });
+  const agents = createAgentsModule({ db, changes: database.changes, queue: () => queue, knowledge: knowledge.service, aiProviders, config: { trainingPollMs: 2000 } });
   const chat = createChatService({
     db,
     llm,
@@ -130,7 +130,7 @@ export const createContainer = async (options: ContainerOptions) => {
   const modules = {
     tenants: createTenantsService({ db }),
     tenantsAdmin: createTenantsAdminService({ db, audit }),
-    apiKeys: createApiKeysService({ db, audit }),
+    apiKeys: createApiKeysService({ db, changes: database.changes, audit }),
     rbac: createRbacService({ db, audit }),
     users,
     team: createTeamService({ db, audit, mail, publicUrl: config.publicUrl, users }),

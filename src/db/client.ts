@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 
+import { pgliteChangeFeed, type ChangeFeed } from './change-feed.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { schema } from './schema.js';
 
@@ -29,6 +30,8 @@ export type PoolStats = { total: number; idle: number; waiting: number };
 export type Database = {
   kind: 'embedded' | 'postgres';
   db: Db;
+  /** Embedded only: see ChangeFeed. */
+  changes?: ChangeFeed;
   ping: () => Promise<void>;
   session: () => Promise<SqlSession>;
   poolStats: () => PoolStats;
@@ -42,6 +45,7 @@ export const openPglite = async (dataDir?: string): Promise<PGlite> =>
 export const fromPglite = (client: PGlite, options: { onClose?: () => void | Promise<void> } = {}): Database => ({
   kind: 'embedded',
   db: drizzlePglite({ client, schema }) as unknown as Db,
+  changes: pgliteChangeFeed(client),
   ping: async () => {
     await client.query('SELECT 1');
   },

@@ -1,9 +1,10 @@
 import { requirePermission, type TenantContext } from '../../app/context.js';
+import { createCachedReads } from '../../db/cached-reads.js';
+import type { ChangeFeed } from '../../db/change-feed.js';
 import type { Db } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { withTx } from '../../db/tx.js';
 import type { Queue } from '../../jobs/queue.js';
-import { createCoalescer } from '../../lib/coalesce.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { toPage } from '../../lib/pagination.js';
@@ -24,6 +25,7 @@ export const AGENT_JOB = { trainingCheck: 'agents.training-check' } as const;
 
 export type AgentsDeps = {
   db: Db;
+  changes?: ChangeFeed;
   queue: Pick<Queue, 'enqueue'>;
   knowledge: { knowledgeBases: Pick<KnowledgeService['knowledgeBases'], 'get' | 'retrain'> };
   aiProviders: Pick<AiProvidersService, 'exists'>;
@@ -35,7 +37,12 @@ const slugTaken = (slug: string) => new AppError('CONFLICT', `Another agent of t
 
 export const createAgentsService = (deps: AgentsDeps) => {
   const repoOf = (ctx: Pick<TenantContext, 'tenantId'>) => createAgentsRepo(deps.db).forTenant(ctx);
-  const coalesceTurnReads = createCoalescer<Awaited<ReturnType<ReturnType<typeof repoOf>['findForTurn']>>>();
+  const turnReads = createCachedReads<NonNullable<Awaited<ReturnType<ReturnType<typeof repoOf>['findForTurn']>>>>({
+    changes: deps.changes,
+    tables: ['agents', 'ai_providers', 'agent_knowledge_bases', 'retrieval_kb_stats'],
+    max: 10_000,
+  });
+  const slugReads = createCachedReads<{ id: string }>({ changes: deps.changes, tables: ['agents'], max: 10_000 });
 
   const findOrThrow = async (ctx: Pick<TenantContext, 'tenantId'>, id: string) => {
     const row = await repoOf(ctx).findById(id);
@@ -241,14 +248,18 @@ export const createAgentsService = (deps: AgentsDeps) => {
     },
 
     /** For the OpenAI-compatible API: the id of the agent with this slug, if the tenant has one (the caller checks). */
-    idForSlug: async (ctx: Pick<TenantContext, 'tenantId'>, slug: string) => repoOf(ctx).findIdBySlug(slug),
+    idForSlug: async (ctx: Pick<TenantContext, 'tenantId'>, slug: string) =>
+      (await slugReads(`${ctx.tenantId}:${slug}`, async () => {
+        const id = await repoOf(ctx).findIdBySlug(slug);
+        return id === undefined ? undefined : { id };
+      }))?.id,
 
     /**
      * For the chat runtime: the agent, its settings, provider row and knowledge bases (with their retrieval statistics,
      * so the turn reads neither again); no permission of its own (the caller checks).
      */
     loadForTurn: async (ctx: Pick<TenantContext, 'tenantId'>, id: string) => {
-      const found = await coalesceTurnReads(`${ctx.tenantId}:${id}`, () => repoOf(ctx).findForTurn(id));
+      const found = await turnReads(`${ctx.tenantId}:${id}`, () => repoOf(ctx).findForTurn(id));
       if (!found) throw notFound('Agent');
       return {
         row: found.row,

@@ -3,9 +3,10 @@ import { LRUCache } from 'lru-cache';
 import { can, requirePermission, type TenantContext } from '../../app/context.js';
 import type { Authenticator } from '../../app/plugins/auth.js';
 import { tenantAccessOf } from '../../app/plugins/tenant-access.js';
+import { createCachedReads } from '../../db/cached-reads.js';
+import type { ChangeFeed } from '../../db/change-feed.js';
 import type { Db } from '../../db/client.js';
 import { withTx } from '../../db/tx.js';
-import { createCoalescer } from '../../lib/coalesce.js';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { toPage, type TPageQuery } from '../../lib/pagination.js';
@@ -54,13 +55,17 @@ const assertScopesWithinCreator = (ctx: TenantContext, scopes: readonly string[]
   }
 };
 
-export const createApiKeysService = (deps: { db: Db; audit?: Pick<AuditService, 'record'> }) => {
+export const createApiKeysService = (deps: { db: Db; changes?: ChangeFeed; audit?: Pick<AuditService, 'record'> }) => {
   const repo = createApiKeysRepo(deps.db);
   // last_used_at has minute precision by design; remembering which keys this process touched within the minute
   // spares a write statement on nearly every API-key request (the SQL keeps its own once-a-minute guard for the
   // other processes).
   const recentlyTouched = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
-  const coalesce = createCoalescer<Awaited<ReturnType<typeof repo.findActiveByHash>>>();
+  const activeKeys = createCachedReads<NonNullable<Awaited<ReturnType<typeof repo.findActiveByHash>>>>({
+    changes: deps.changes,
+    tables: ['api_keys', 'tenants'],
+    max: 10_000,
+  });
 
   return {
     /**
@@ -125,8 +130,9 @@ export const createApiKeysService = (deps: { db: Db; audit?: Pick<AuditService, 
     authenticate: (async (token) => {
       if (!token.startsWith(API_KEY_PREFIX)) return undefined;
       const keyHash = sha256Hex(token);
-      const found = await coalesce(keyHash, () => repo.findActiveByHash(keyHash));
-      if (!found) return undefined;
+      const found = await activeKeys(keyHash, () => repo.findActiveByHash(keyHash));
+      // A kept key may have expired since it was read.
+      if (!found || (found.key.expiresAt && found.key.expiresAt.getTime() <= Date.now())) return undefined;
       if (!recentlyTouched.has(found.key.id)) {
         await repo.touchLastUsed(found.key.id);
         recentlyTouched.set(found.key.id, true);

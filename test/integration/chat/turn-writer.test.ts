@@ -62,19 +62,24 @@ describe('turn writes (group commit)', () => {
     usage: { agentId, mode: 'fallback', inputTokens: 0, outputTokens: 0, latencyMs: 1 },
   });
 
-  it('commits the turns that finish while a write is in flight together, in the next transaction', async () => {
+  it('commits the turns that finish in one round of I/O together, and those arriving while it runs in the next write', async () => {
     const tenant = await createTenant(t);
     const agentId = await createAgent(tenant);
     const writer = createTurnWriter({ db: t.database.db, queue: t.container.queue });
     const ids = [newId(), newId(), newId(), newId()];
-    await Promise.all(ids.map((conversationId) => writer.write(record(tenant, agentId, { conversationId, isNew: true }))));
-    // Rows of one transaction share now(): the first write ran alone, the three that waited for it ran together.
+    const write = (conversationId: string) => writer.write(record(tenant, agentId, { conversationId, isNew: true }));
+    const together = [write(ids[0]!), write(ids[1]!)];
+    // The writer's own setImmediate was queued first: by now the first write has started.
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([...together, write(ids[2]!), write(ids[3]!)]);
+    // Rows of one statement share now(): the first two were written together, then the two that came later.
     const rows = await queryRows<{ conversation_id: string; created_at: string }>(t.database.db, sql`
       SELECT conversation_id, created_at::text FROM messages WHERE tenant_id = ${tenant.id} AND role = 'assistant'`);
     const timeOf = new Map(rows.map((row) => [row.conversation_id, row.created_at]));
     expect(timeOf.size).toBe(4);
-    expect(new Set(ids.slice(1).map((id) => timeOf.get(id))).size).toBe(1);
-    expect(timeOf.get(ids[0]!)).not.toBe(timeOf.get(ids[1]!));
+    expect(timeOf.get(ids[0]!)).toBe(timeOf.get(ids[1]!));
+    expect(timeOf.get(ids[2]!)).toBe(timeOf.get(ids[3]!));
+    expect(timeOf.get(ids[0]!)).not.toBe(timeOf.get(ids[2]!));
     const [usage] = await queryRows<{ turns: number; fallback_turns: number }>(t.database.db, sql`SELECT turns, fallback_turns FROM agent_usage_daily WHERE tenant_id = ${tenant.id}`);
     expect(usage).toEqual({ turns: 4, fallback_turns: 4 });
   });
@@ -84,8 +89,7 @@ describe('turn writes (group commit)', () => {
     const agentId = await createAgent(tenant);
     const writer = createTurnWriter({ db: t.database.db, queue: t.container.queue });
     const [first, second] = [newId(), newId()];
-    // The first write starts at once; the next two wait for it and are tried together, and the third continues a
-    // conversation that does not exist.
+    // The three are tried together, and the third continues a conversation that does not exist.
     const results = await Promise.allSettled([
       writer.write(record(tenant, agentId, { conversationId: first, isNew: true })),
       writer.write(record(tenant, agentId, { conversationId: second, isNew: true })),

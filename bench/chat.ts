@@ -2,7 +2,8 @@
  * Chat runtime overhead: the same fake OpenAI-compatible LLM (0 ms delay) called directly and through Switchboard's
  * OpenAI-compatible API (POST /v1/chat/completions, non-streamed) for an agent with a 200-document knowledge base,
  * with autocannon (its own process) at 50 connections; then the time to first token of streamed turns, sequentially,
- * directly, through a bare Node relay (the floor of any gateway on this machine) and through Switchboard.
+ * directly, through a bare Node relay (the floor of any gateway on this machine) and through Switchboard, from a client
+ * in its own process as well (bench/chat-ttft-client.ts).
  *
  *   npm run bench:chat [-- --duration 10 --connections 50 --ttft 200 --cache]
  *
@@ -114,22 +115,14 @@ const load = async (url: string, body: object, headers: Record<string, string>, 
   return { rps: Math.round(result.requests.average), p50, p90, p99, max, non2xx: result.non2xx, errors: result.errors };
 };
 
-/** Milliseconds until the first non-empty content delta of a streamed chat completion. */
-const timeToFirstToken = async (url: string, body: object, headers: Record<string, string>) => {
-  const started = performance.now();
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ ...body, stream: true }) });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  let firstToken: number | undefined;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-    if (firstToken === undefined && /"content":"[^"]/.test(text)) firstToken = performance.now() - started;
-  }
-  if (firstToken === undefined) throw new Error(`no token in stream: ${text.slice(0, 300)}`);
-  return firstToken;
+/** Sequential streamed turns from a client in its own process (bench/chat-ttft-client.ts): milliseconds per target. */
+const timesToFirstToken = async (targets: { name: string; url: string; body: object; headers: Record<string, string> }[], runs: number) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/chat-ttft-client.ts', JSON.stringify({ targets, runs })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number];
+  if (code !== 0) throw new Error(`the time-to-first-token client exited with ${code}`);
+  return JSON.parse(out) as Record<string, number[]>;
 };
 
 const percentile = (values: number[], p: number) => {
@@ -200,12 +193,14 @@ await load(viaSwitchboard.url, viaSwitchboard.body, viaSwitchboard.headers, 2);
 const switchboardLoad = await load(viaSwitchboard.url, viaSwitchboard.body, viaSwitchboard.headers, duration);
 
 const relay = await startRelay(direct.url);
-const ttft = { direct: [] as number[], relay: [] as number[], switchboard: [] as number[] };
-for (let run = 0; run < ttftRuns; run++) {
-  ttft.direct.push(await timeToFirstToken(direct.url, direct.body, direct.headers));
-  ttft.relay.push(await timeToFirstToken(relay.url, direct.body, direct.headers));
-  ttft.switchboard.push(await timeToFirstToken(viaSwitchboard.url, viaSwitchboard.body, viaSwitchboard.headers));
-}
+const ttft = (await timesToFirstToken(
+  [
+    { name: 'direct', ...direct },
+    { name: 'relay', ...direct, url: relay.url },
+    { name: 'switchboard', ...viaSwitchboard },
+  ],
+  ttftRuns,
+)) as { direct: number[]; relay: number[]; switchboard: number[] };
 
 // Where the time goes: retrieval alone (as the turn runs it) ...
 const retrievalMs: number[] = [];

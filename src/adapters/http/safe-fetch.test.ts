@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -60,6 +61,12 @@ describe('safe fetch', () => {
           };
           return push();
         }
+        case '/gzip':
+          return res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' }).end(gzipSync(`gzip for ${req.headers['accept-encoding']}`));
+        case '/br':
+          return res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'br' }).end(brotliCompressSync('brotli text'));
+        case '/gzip-bomb':
+          return res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(10_000_000)));
         case '/stall':
           return res.writeHead(200, { 'content-type': 'text/plain' }).write('partial'); // never ends
         default:
@@ -152,6 +159,17 @@ describe('safe fetch', () => {
     await expect(http.fetch(`${site.origin}/big-stream`)).rejects.toMatchObject({ reason: 'too_large' });
     expect(Date.now() - started).toBeLessThan(2000);
     expect((await http.fetch(`${site.origin}/big-declared`, { maxBytes: 5000 })).body.length).toBe(5000);
+  });
+
+  it('asks for compressed bodies, decodes them, and caps what they decode to', async () => {
+    const http = client({ allowHosts: [`127.0.0.1:${site.port}`], maxBytes: 1_000_000 });
+    const gzip = await http.fetch(`${site.origin}/gzip`);
+    expect(gzip.body.toString()).toBe('gzip for gzip, deflate, br');
+    expect((await http.fetch(`${site.origin}/br`)).body.toString()).toBe('brotli text');
+    expect(await (await http.fetchLike(`${site.origin}/gzip`)).text()).toBe('gzip for gzip, deflate, br');
+    // ~10 kB on the wire, 10 MB decoded.
+    await expect(http.fetch(`${site.origin}/gzip-bomb`)).rejects.toMatchObject({ reason: 'too_large' });
+    await expect((await http.fetchLike(`${site.origin}/gzip-bomb`)).arrayBuffer()).rejects.toMatchObject({ reason: 'too_large' });
   });
 
   it('caps the total time, including a body that stalls', async () => {

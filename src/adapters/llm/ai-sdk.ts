@@ -80,6 +80,15 @@ const promptOf = (request: LlmRequest): LanguageModelV3Prompt => [
   ...request.messages.map((message) => ({ role: message.role, content: [{ type: 'text' as const, text: message.content }] })),
 ];
 
+const callOptionsOf = (request: LlmRequest) => ({
+  prompt: promptOf(request),
+  temperature: request.temperature,
+  maxOutputTokens: request.maxOutputTokens,
+  abortSignal: request.signal,
+});
+
+const inputTextOf = (request: LlmRequest) => [request.system ?? '', ...request.messages.map((message) => message.content)].join('\n');
+
 /** Building a provider model costs ~0.6 ms (it compiles its response schemas), more than the rest of a turn's setup. */
 const MODEL_CACHE_SIZE = 256;
 
@@ -108,12 +117,7 @@ export const createAiSdkLlm = (deps: { fetch: typeof globalThis.fetch }): LlmPor
       let output = '';
       try {
         // No retries here: retrying is the caller's decision (it must not resend after text reached a customer).
-        const { stream } = await modelFor(connection, request.model).doStream({
-          prompt: promptOf(request),
-          temperature: request.temperature,
-          maxOutputTokens: request.maxOutputTokens,
-          abortSignal: request.signal,
-        });
+        const { stream } = await modelFor(connection, request.model).doStream(callOptionsOf(request));
         for await (const part of stream) {
           switch (part.type) {
             case 'text-delta':
@@ -125,9 +129,8 @@ export const createAiSdkLlm = (deps: { fetch: typeof globalThis.fetch }): LlmPor
             case 'error':
               throw part.error;
             case 'finish': {
-              const input = [request.system ?? '', ...request.messages.map((message) => message.content)].join('\n');
               const reported = { inputTokens: part.usage.inputTokens.total, outputTokens: part.usage.outputTokens.total };
-              yield { type: 'finish', usage: usageOf(reported, { input, output }), finishReason: part.finishReason.unified };
+              yield { type: 'finish', usage: usageOf(reported, { input: inputTextOf(request), output }), finishReason: part.finishReason.unified };
               return;
             }
             default:
@@ -135,6 +138,17 @@ export const createAiSdkLlm = (deps: { fetch: typeof globalThis.fetch }): LlmPor
           }
         }
         throw new LlmError('unavailable', 'the provider stream ended without finishing');
+      } catch (error) {
+        throw toLlmError(error, request.signal);
+      }
+    },
+
+    generateText: async (connection, request) => {
+      try {
+        const result = await modelFor(connection, request.model).doGenerate(callOptionsOf(request));
+        const text = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+        const reported = { inputTokens: result.usage.inputTokens.total, outputTokens: result.usage.outputTokens.total };
+        return { text, usage: usageOf(reported, { input: inputTextOf(request), output: text }), finishReason: result.finishReason.unified };
       } catch (error) {
         throw toLlmError(error, request.signal);
       }

@@ -35,9 +35,16 @@ export type LlmStreamPart = { type: 'text'; text: string } | { type: 'finish'; u
 
 export type LlmCheck = { ok: true; models: string[]; latencyMs: number } | { ok: false; error: string; status?: number; latencyMs: number };
 
+export type LlmAnswer = { text: string; usage: LlmUsage; finishReason: string };
+
 export type LlmPort = {
   /** Yields text deltas, then exactly one `finish`; throws LlmError on failure (also mid-stream). */
   streamText: (connection: LlmConnection, request: LlmRequest) => AsyncIterable<LlmStreamPart>;
+  /**
+   * The whole answer in one response, for callers with no one to stream to (non-streamed API calls, summaries): the
+   * provider sends one JSON document instead of an event per token. Throws LlmError.
+   */
+  generateText: (connection: LlmConnection, request: LlmRequest) => Promise<LlmAnswer>;
   /** Proves a credential works by listing the provider's models. */
   check: (connection: LlmConnection, options?: { signal?: AbortSignal }) => Promise<LlmCheck>;
 };

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 
 import type { TenantContext } from '../../app/context.js';
-import { generateText } from '../../adapters/llm/generate-text.js';
 import { LlmError, type LlmPort, type LlmUsage } from '../../adapters/llm/port.js';
 import type { Db } from '../../db/client.js';
 import { withTx } from '../../db/tx.js';
@@ -24,7 +23,7 @@ const SUMMARY_TEMPERATURE = 0.2;
 
 export type ChatJobsDeps = {
   db: Db;
-  llm: Pick<LlmPort, 'streamText'>;
+  llm: Pick<LlmPort, 'generateText'>;
   agents: Pick<AgentsService, 'loadForTurn'>;
   aiProviders: Pick<AiProvidersService, 'resolveAgentModel'>;
   logger: Logger;
@@ -43,9 +42,10 @@ export const createChatJobs = (deps: ChatJobsDeps) => {
     try {
       const { connection, model } = await deps.aiProviders.resolveAgentModel(ctx, { providerId: settings.model.providerId, model: settings.model.model, row: provider });
       const prompt = summaryPrompt({ agentName: row.name, language: row.language, previous: conversation.runningSummary, messages });
-      const { text, usage } = await generateText(deps.llm, connection, { ...prompt, model, temperature: SUMMARY_TEMPERATURE, maxOutputTokens: SUMMARY_MAX_OUTPUT_TOKENS, signal });
+      const answer = await deps.llm.generateText(connection, { ...prompt, model, temperature: SUMMARY_TEMPERATURE, maxOutputTokens: SUMMARY_MAX_OUTPUT_TOKENS, signal });
+      const text = answer.text.trim();
       if (!text) throw new LlmError('unavailable', 'the provider answered with no text');
-      return { text: clip(text, MAX_SUMMARY_CHARS), usage };
+      return { text: clip(text, MAX_SUMMARY_CHARS), usage: answer.usage };
     } catch (error) {
       const failure = error instanceof LlmError ? { kind: error.kind, status: error.status, reason: error.message } : { err: error };
       log.warn({ tenant_id: ctx.tenantId, conversation_id: conversation.id, ...failure }, 'conversation summary failed; the previous summary is kept');

@@ -27,7 +27,7 @@ export const createChatService = (deps: ChatDeps) => {
       requirePermission(ctx, 'agents:write');
       let sources: ChatSource[] = [];
       let result: TurnResult | undefined;
-      for await (const event of await runner.startTurn(ctx, { agentId, message, persist: false, requireAvailable: false })) {
+      for await (const event of await runner.startTurn(ctx, { agentId, message, persist: false, requireAvailable: false, stream: false })) {
         if (event.type === 'sources') sources = event.sources;
         if (event.type === 'done') result = event.result;
       }

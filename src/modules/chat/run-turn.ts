@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 
 import type { TenantContext } from '../../app/context.js';
-import { LlmError, type LlmMessage, type LlmPort, type LlmUsage } from '../../adapters/llm/port.js';
+import { LlmError, type LlmMessage, type LlmPort, type LlmStreamPart, type LlmUsage } from '../../adapters/llm/port.js';
 import type { Db } from '../../db/client.js';
 import type { Queue } from '../../jobs/queue.js';
 import { AppError, notFound } from '../../lib/errors.js';
@@ -23,7 +23,7 @@ import { createTurnWriter } from './turn-writer.js';
 
 export type ChatDeps = {
   db: Db;
-  llm: Pick<LlmPort, 'streamText'>;
+  llm: Pick<LlmPort, 'streamText' | 'generateText'>;
   agents: Pick<AgentsService, 'loadForTurn'>;
   aiProviders: Pick<AiProvidersService, 'resolveAgentModel'>;
   retrieval: Pick<RetrievalService, 'search'>;
@@ -57,11 +57,23 @@ export type TurnInput = {
   /** Customer-facing transports only reach published (ACTIVE or TRAINING) agents; tests reach drafts too. */
   requireAvailable: boolean;
   signal?: AbortSignal;
+  /**
+   * False when nobody reads the answer as it comes (a non-streamed API call): the provider is then asked for the whole
+   * answer in one response, which spares parsing and validating an event per token. Streams by default.
+   */
+  stream?: boolean;
 };
 
 type Answer = { content: string; mode: AnswerMode; cited: ChatSource[]; usage: LlmUsage; model?: string; error?: string };
 
 const NO_USAGE: LlmUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+
+/** The provider's whole answer as the one text part and the finish of a stream. */
+async function* wholeAnswer(llm: Pick<LlmPort, 'generateText'>, ...args: Parameters<LlmPort['generateText']>): AsyncGenerator<LlmStreamPart> {
+  const answer = await llm.generateText(...args);
+  if (answer.text) yield { type: 'text', text: answer.text };
+  yield { type: 'finish', usage: answer.usage, finishReason: answer.finishReason };
+}
 
 /** The agent reads the knowledge attached to it on the caller's behalf, whatever the caller may read directly. */
 const knowledgeReader = (ctx: TenantContext): TenantContext => ({ ...ctx, permissions: new Set([...ctx.permissions, 'knowledge:read']) });
@@ -108,14 +120,16 @@ export const createTurnRunner = (deps: ChatDeps) => {
   type Prepared = Awaited<ReturnType<typeof prepare>>;
 
   /** Streams the provider's answer, retrying once (with backoff) a retryable failure that happened before any text. */
-  async function* generate(ctx: TenantContext, { settings, provider }: Pick<LoadedAgent, 'settings' | 'provider'>, request: { name: string; systemPrompt: string | null; language: string; sources: ChatSource[]; summary: string | null; history: LlmMessage[]; question: string }, signal?: AbortSignal): AsyncGenerator<ChatEvent, Answer | LlmError> {
+  async function* generate(ctx: TenantContext, { settings, provider }: Pick<LoadedAgent, 'settings' | 'provider'>, request: { name: string; systemPrompt: string | null; language: string; sources: ChatSource[]; summary: string | null; history: LlmMessage[]; question: string }, options: { signal?: AbortSignal; stream: boolean }): AsyncGenerator<ChatEvent, Answer | LlmError> {
+    const { signal } = options;
     let streamed = '';
     try {
       const { connection, model } = await deps.aiProviders.resolveAgentModel(ctx, { providerId: settings.model.providerId!, model: settings.model.model, row: provider });
       const prompt = buildPrompt({ agentName: request.name, systemPrompt: request.systemPrompt, personality: settings.personality, responseLength: settings.model.responseLength, language: request.language, sources: request.sources, summary: request.summary, history: request.history, question: request.question });
       for (let attempt = 1; ; attempt += 1) {
         try {
-          for await (const part of deps.llm.streamText(connection, { ...prompt, model, temperature: settings.model.temperature, maxOutputTokens: settings.model.maxOutputTokens, signal })) {
+          const call = [connection, { ...prompt, model, temperature: settings.model.temperature, maxOutputTokens: settings.model.maxOutputTokens, signal }] as const;
+          for await (const part of options.stream ? deps.llm.streamText(...call) : wholeAnswer(deps.llm, ...call)) {
             if (part.type === 'text') {
               streamed += part.text;
               yield { type: 'token', text: part.text };
@@ -179,7 +193,7 @@ export const createTurnRunner = (deps: ChatDeps) => {
     if (!answer) {
       yield { type: 'sources', sources };
       if (settings.model.providerId) {
-        const generated = yield* generate(ctx, prepared.agent, { name: row.name, systemPrompt: row.systemPrompt, language: row.language, sources, summary: prepared.summary, history: prepared.history, question: input.message }, input.signal);
+        const generated = yield* generate(ctx, prepared.agent, { name: row.name, systemPrompt: row.systemPrompt, language: row.language, sources, summary: prepared.summary, history: prepared.history, question: input.message }, { signal: input.signal, stream: input.stream ?? true });
         if (generated instanceof LlmError) {
           if (generated.kind === 'aborted') return await persistAborted(ctx, input, prepared);
           yield { type: 'error', code: 'AI_SERVICE_UNAVAILABLE', message: 'The AI service is unavailable; the agent answered with its fallback message' };

@@ -55,7 +55,7 @@ export const createConversationsService = (deps: ConversationsDeps) => {
   const runCustomerTurn = async (ctx: TenantContext, conversation: ConversationRow, message: string): Promise<TTurnReply> => {
     let sources: ChatSource[] = [];
     let result: TurnResult | undefined;
-    for await (const event of deps.chat.runTurn(ctx, { agentId: conversation.agentId, message, conversationId: conversation.id, channel: conversation.channel, persist: true, requireAvailable: true })) {
+    for await (const event of deps.chat.runTurn(ctx, { agentId: conversation.agentId, message, conversationId: conversation.id, channel: conversation.channel, persist: true, requireAvailable: true, stream: false })) {
       if (event.type === 'sources') sources = event.sources;
       if (event.type === 'done') result = event.result;
     }

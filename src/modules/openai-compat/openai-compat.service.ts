@@ -115,7 +115,7 @@ export const createOpenAiCompatService = (deps: OpenAiCompatDeps) => {
         ? { conversationId: await createOpenAiCompatRepo(deps.db).forTenant(ctx).findOrCreateByExternalId({ agentId: agent.row.id, externalId: key, channel: CHANNEL }) }
         : { newConversation: { id: newId(), history } };
       const conversationId = conversation.conversationId ?? conversation.newConversation!.id;
-      const events = deps.chat.runTurn(ctx, { agentId: agent.row.id, agent, message: question, ...conversation, channel: CHANNEL, persist: true, requireAvailable: true, signal: input.signal })[Symbol.asyncIterator]();
+      const events = deps.chat.runTurn(ctx, { agentId: agent.row.id, agent, message: question, ...conversation, channel: CHANNEL, persist: true, requireAvailable: true, signal: input.signal, stream: body.stream === true })[Symbol.asyncIterator]();
       const first = await events.next();
       return { agentId: agent.row.id, conversationId, events, first };
     },

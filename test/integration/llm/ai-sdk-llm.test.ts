@@ -67,6 +67,20 @@ describe('LLM port on the Vercel AI SDK, through the SSRF-guarded fetch', () => 
     expect(sent.map((request) => request.body.model)).toEqual(['fake-model', 'fake-model', 'other-model']);
   });
 
+  it('asks for a whole answer in one response when nobody streams it, from both APIs', async () => {
+    const request = { model: 'fake-model', system: 'Be brief.', messages: [{ role: 'user' as const, content: 'Hello?' }], temperature: 0.2, maxOutputTokens: 50 };
+    fake.enqueue({ text: 'Hello there', usage: { inputTokens: 12, outputTokens: 2 } }, { text: 'Bonjour', usage: { inputTokens: 9, outputTokens: 1 } });
+    expect(await llm.generateText(openAi(), request)).toEqual({ text: 'Hello there', usage: { inputTokens: 12, outputTokens: 2, totalTokens: 14 }, finishReason: 'stop' });
+    expect(fake.requests.at(-1)!.body).toMatchObject({ model: 'fake-model', temperature: 0.2, max_tokens: 50 });
+    expect(fake.requests.at(-1)!.body.stream).toBeFalsy();
+    expect(await llm.generateText(anthropic(), request)).toMatchObject({ text: 'Bonjour', usage: { inputTokens: 9, outputTokens: 1 } });
+    expect(fake.requests.at(-1)!.path).toBe('/v1/messages');
+    expect(fake.requests.at(-1)!.body.stream).toBeFalsy();
+
+    fake.enqueue({ status: 429 });
+    await expect(llm.generateText(openAi(), request)).rejects.toMatchObject({ kind: 'rate_limited', status: 429 });
+  });
+
   it('estimates usage when the server reports none', async () => {
     fake.enqueue({ text: 'abcdefgh', usage: null });
     const finish = (await collect(ask(openAi()))).at(-1) as Extract<LlmStreamPart, { type: 'finish' }>;

@@ -67,6 +67,8 @@ describe('OpenAI-compatible API with the official openai client', () => {
     expect(turn.citations[0]!.document_title).toMatch(/password/i);
     // The agent's retrieved context went to the provider inside the system prompt.
     expect(lastLlmRequest().messages[0]!.content).toContain(turn.citations[0]!.chunk_id);
+    // Nobody streams this answer: the provider was asked for it in one response.
+    expect((fake.requests.at(-1)!.body as { stream?: boolean }).stream).toBeFalsy();
   });
 
   it('streams chunks the client reassembles, with a usage chunk when asked', async () => {

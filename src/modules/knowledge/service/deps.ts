@@ -21,7 +21,7 @@ export type KnowledgeDeps = {
   /** Document summaries (`generateSummary`): the tenant's default AI provider, and the LLM port to call it. */
   summaries: {
     resolve: (ctx: Pick<TenantContext, 'tenantId'>) => Promise<{ connection: LlmConnection; model: string; providerName: string } | undefined>;
-    llm: Pick<LlmPort, 'streamText'>;
+    llm: Pick<LlmPort, 'generateText'>;
   };
   config: {
     uploadLimitBytes: number;

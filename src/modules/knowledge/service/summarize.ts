@@ -1,4 +1,3 @@
-import { generateText } from '../../../adapters/llm/generate-text.js';
 import { LlmError } from '../../../adapters/llm/port.js';
 import type { DocumentMetadata } from '../../../db/tables/knowledge.js';
 import { createDocumentsRepo } from '../documents.repo.js';
@@ -41,13 +40,14 @@ export const createSummarize = (deps: KnowledgeDeps) => async (payload: StepPayl
   if (!text.trim()) return void (await store({ summaryError: 'The document has no text to summarise.' }));
   try {
     const title = document.metadata.title ?? document.name;
-    const { text: summary } = await generateText(deps.summaries.llm, provider.connection, {
+    const answer = await deps.summaries.llm.generateText(provider.connection, {
       model: provider.model,
       system: SYSTEM,
       messages: [{ role: 'user', content: `Title: ${title}\n\n${text}` }],
       temperature: 0,
       maxOutputTokens: MAX_OUTPUT_TOKENS,
     });
+    const summary = answer.text.trim();
     if (!summary) throw new LlmError('unavailable', 'the provider answered with no text');
     await store({ summary: summary.slice(0, MAX_SUMMARY_CHARS), summaryModel: `${provider.providerName}/${provider.model}`, summarizedAt: new Date().toISOString() });
   } catch (error) {

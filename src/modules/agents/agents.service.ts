@@ -33,11 +33,23 @@ export type AgentsDeps = {
 
 const isAvailable = (row: Pick<AgentRow, 'status'>) => row.status !== 'DRAFT';
 
+/** What a turn needs of its agent, as kept between turns (read-only). */
+type TurnRead = NonNullable<Awaited<ReturnType<ReturnType<ReturnType<typeof createAgentsRepo>['forTenant']>['findForTurn']>>>;
+const toTurnAgent = (found: TurnRead) => ({
+  row: found.row,
+  settings: settingsOf(found.row),
+  knowledgeBaseIds: found.knowledgeBases.map((kb) => kb.knowledgeBaseId),
+  knowledgeBases: found.knowledgeBases,
+  provider: found.provider ?? undefined,
+  isAvailable: isAvailable(found.row),
+});
+type TurnAgent = ReturnType<typeof toTurnAgent>;
+
 const slugTaken = (slug: string) => new AppError('CONFLICT', `Another agent of this tenant already has the slug '${slug}'`);
 
 export const createAgentsService = (deps: AgentsDeps) => {
   const repoOf = (ctx: Pick<TenantContext, 'tenantId'>) => createAgentsRepo(deps.db).forTenant(ctx);
-  const turnReads = createCachedReads<NonNullable<Awaited<ReturnType<ReturnType<typeof repoOf>['findForTurn']>>>>({
+  const turnReads = createCachedReads<TurnAgent>({
     changes: deps.changes,
     tables: ['agents', 'ai_providers', 'agent_knowledge_bases', 'retrieval_kb_stats'],
     max: 10_000,
@@ -259,16 +271,12 @@ export const createAgentsService = (deps: AgentsDeps) => {
      * so the turn reads neither again); no permission of its own (the caller checks).
      */
     loadForTurn: async (ctx: Pick<TenantContext, 'tenantId'>, id: string) => {
-      const found = await turnReads(`${ctx.tenantId}:${id}`, () => repoOf(ctx).findForTurn(id));
+      const found = await turnReads(`${ctx.tenantId}:${id}`, async () => {
+        const read = await repoOf(ctx).findForTurn(id);
+        return read && toTurnAgent(read);
+      });
       if (!found) throw notFound('Agent');
-      return {
-        row: found.row,
-        settings: settingsOf(found.row),
-        knowledgeBaseIds: found.knowledgeBases.map((kb) => kb.knowledgeBaseId),
-        knowledgeBases: found.knowledgeBases,
-        provider: found.provider ?? undefined,
-        isAvailable: isAvailable(found.row),
-      };
+      return found;
     },
   };
 };

@@ -3,6 +3,17 @@ import { coverage, weightedQueryTerms } from './query-terms.js';
 
 const BEST_PASSAGES = 3;
 
+// Retrieval's result cache hands back the same passage objects for a repeated question: each is tokenized once.
+const termsSeen = new WeakMap<object, Set<string>>();
+const termsOf = (passage: { documentTitle: string; headings?: readonly string[]; content: string }) => {
+  let terms = termsSeen.get(passage);
+  if (!terms) {
+    terms = new Set(tokenize([passage.documentTitle, ...(passage.headings ?? []), passage.content].join(' ')));
+    termsSeen.set(passage, terms);
+  }
+  return terms;
+};
+
 /**
  * How well the retrieved passages cover the query, 0..1: mostly the best single passage's share of the query's
  * topical terms (names weigh more), partly the share all top passages cover together. Independent of the retrieval
@@ -14,7 +25,7 @@ export const retrievalConfidence = (query: string, passages: readonly { document
   const union = new Set<string>();
   let best = 0;
   for (const passage of passages.slice(0, BEST_PASSAGES)) {
-    const present = new Set(tokenize([passage.documentTitle, ...(passage.headings ?? []), passage.content].join(' ')));
+    const present = termsOf(passage);
     for (const term of present) union.add(term);
     best = Math.max(best, coverage(terms, present));
   }

@@ -69,7 +69,6 @@ export const documents = pgTable(
   (t) => [
     uniqueIndex('documents_kb_content_hash_uq').on(t.knowledgeBaseId, t.contentHash),
     index('documents_tenant_idx').on(t.tenantId, t.createdAt),
-    index('documents_kb_idx').on(t.knowledgeBaseId, t.status),
     index('documents_source_url_idx').on(t.knowledgeBaseId, t.sourceUrl).where(sql`source_url IS NOT NULL`),
   ],
 );

@@ -10,7 +10,6 @@ import { classifyFile, cleanName } from './classify-file.js';
 import { JOB, originalKey, type KnowledgeDeps } from './deps.js';
 import { duplicateError, sha256, type IncomingFile } from './ingest-file.js';
 import { toDocument } from './mappers.js';
-import { freshRun } from './start-processing.js';
 
 // Originals written at once: overlaps storage latency while bounding open requests.
 const STORAGE_CONCURRENCY = 8;
@@ -81,7 +80,7 @@ export const createIngestFiles =
             contentHash: item.contentHash,
             storageKey: item.storageKey,
             sourceUrl: null,
-            ...freshRun(item.runId),
+            processingRunId: item.runId,
           })),
         );
         await deps.queue.enqueueMany(

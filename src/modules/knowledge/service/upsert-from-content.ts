@@ -124,7 +124,7 @@ export const createUpsertManyFromContent =
         if (!row) throw notFound('Document');
         rows.set(row.id, row);
       }
-      for (const row of await repo.insertMany(writes.filter((w) => !w.existing).map((w) => ({ ...w.fields, ...freshRun(w.runId) })))) rows.set(row.id, row);
+      for (const row of await repo.insertMany(writes.filter((w) => !w.existing).map((w) => ({ ...w.fields, processingRunId: w.runId })))) rows.set(row.id, row);
       await deps.queue.enqueueMany(tx, JOB.parse, writes.map((w) => ({ payload: { tenantId: ctx.tenantId, documentId: w.id, runId: w.runId }, dedupeKey: `${w.id}:${w.runId}` })));
       const replaced = writes.flatMap((w) => (w.existing && w.existing.storageKey !== w.storageKey ? [w.existing] : []));
       for (let start = 0; start < replaced.length; start += DELETED_DOCUMENTS_PER_JOB) {

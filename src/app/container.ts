@@ -93,7 +93,7 @@ export const createContainer = async (options: ContainerOptions) => {
     http,
     indexer: () => retrieval.service,
     summaries: { resolve: aiProviders.resolveDefault, llm },
-    config: { uploadLimitBytes: config.uploadLimitBytes },
+    config: { uploadLimitBytes: config.uploadLimitBytes, analyzeAfterBulkInsert: database.kind === 'embedded' },
   });
   const crawler = createCrawlerModule({
     db,

@@ -21,6 +21,9 @@ export const runAutovacuum = async (db: Db): Promise<MaintainedTable[]> => {
   // Code constants, inlined as literals (as parameters their types would be guessed from the bigint columns).
   const [vacuumBase, vacuumScale, analyzeBase, analyzeScale] = [THRESHOLDS.vacuumBase, THRESHOLDS.vacuumScale, THRESHOLDS.analyzeBase, THRESHOLDS.analyzeScale].map((n) => sql.raw(String(n)));
   const needsVacuum = sql`n_dead_tup > ${vacuumBase} + ${vacuumScale} * n_live_tup`;
+  // Table counters reach pg_stat_user_tables when the backend flushes them (at most once a second): a run right after
+  // a bulk write would otherwise see none of it. The flush happens when this statement ends.
+  await db.execute(sql`SELECT pg_stat_force_next_flush()`);
   const due = await queryRows<{ relname: string; vacuum: boolean }>(db, sql`
     SELECT relname, ${needsVacuum} AS vacuum
     FROM pg_stat_user_tables

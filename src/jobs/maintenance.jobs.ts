@@ -8,6 +8,9 @@ import { defineJob, type ScheduleDefinition } from './registry.js';
 
 const COMPLETED_RETENTION_DAYS = 7;
 
+/** The embedded database's stand-in for autovacuum; also enqueued by bulk writes that leave statistics stale. */
+export const AUTOVACUUM_JOB = 'db.autovacuum';
+
 /** `embedded`: PGlite, which has no autovacuum of its own (db/autovacuum.ts); a server needs no such job. */
 export const createMaintenanceJobs = (deps: { db: Db; queue: () => Queue; embedded: boolean; logger: Logger }) => ({
   jobs: [
@@ -19,7 +22,7 @@ export const createMaintenanceJobs = (deps: { db: Db; queue: () => Queue; embedd
       },
     }),
     defineJob({
-      name: 'db.autovacuum',
+      name: AUTOVACUUM_JOB,
       payload: z.object({}),
       handler: async () => {
         const maintained = await runAutovacuum(deps.db);
@@ -29,6 +32,6 @@ export const createMaintenanceJobs = (deps: { db: Db; queue: () => Queue; embedd
   ],
   schedules: [
     { name: 'jobs.prune.daily', cron: '17 3 * * *', job: 'jobs.prune', payload: {} },
-    ...(deps.embedded ? [{ name: 'db.autovacuum.minutely', cron: '* * * * *', job: 'db.autovacuum', payload: {} }] : []),
+    ...(deps.embedded ? [{ name: 'db.autovacuum.minutely', cron: '* * * * *', job: AUTOVACUUM_JOB, payload: {} }] : []),
   ] satisfies ScheduleDefinition[],
 });

@@ -7,7 +7,7 @@ import { createDocumentsRepo } from '../documents.repo.js';
 import { createKnowledgeBasesRepo } from '../knowledge-bases.repo.js';
 import type { TDocument } from '../knowledge.schemas.js';
 import { classifyFile, cleanName } from './classify-file.js';
-import { JOB, originalKey, type KnowledgeDeps } from './deps.js';
+import { JOB, originalKey, requestStatistics, type KnowledgeDeps } from './deps.js';
 import { duplicateError, sha256, type IncomingFile } from './ingest-file.js';
 import { toDocument } from './mappers.js';
 
@@ -88,6 +88,7 @@ export const createIngestFiles =
           JOB.parse,
           fresh.map((item) => ({ payload: { tenantId: ctx.tenantId, documentId: item.id, runId: item.runId }, dedupeKey: `${item.id}:${item.runId}` })),
         );
+        await requestStatistics(deps, tx, inserted.length);
         return inserted;
       });
       const byId = new Map(rows.map((row) => [row.id, row]));

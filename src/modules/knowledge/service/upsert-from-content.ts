@@ -7,7 +7,7 @@ import { createDocumentsRepo, type DocumentRow, type NewDocument } from '../docu
 import { createKnowledgeBasesRepo } from '../knowledge-bases.repo.js';
 import type { TDocument } from '../knowledge.schemas.js';
 import { cleanName, MIME_BY_TYPE } from './classify-file.js';
-import { JOB, originalKey, storedKeysOf, type KnowledgeDeps } from './deps.js';
+import { JOB, originalKey, requestStatistics, storedKeysOf, type KnowledgeDeps } from './deps.js';
 import { nameFromUrl } from './fetch-url.js';
 import { sha256 } from './ingest-file.js';
 import { toDocument } from './mappers.js';
@@ -124,7 +124,9 @@ export const createUpsertManyFromContent =
         if (!row) throw notFound('Document');
         rows.set(row.id, row);
       }
-      for (const row of await repo.insertMany(writes.filter((w) => !w.existing).map((w) => ({ ...w.fields, processingRunId: w.runId })))) rows.set(row.id, row);
+      const inserted = await repo.insertMany(writes.filter((w) => !w.existing).map((w) => ({ ...w.fields, processingRunId: w.runId })));
+      for (const row of inserted) rows.set(row.id, row);
+      await requestStatistics(deps, tx, inserted.length);
       await deps.queue.enqueueMany(tx, JOB.parse, writes.map((w) => ({ payload: { tenantId: ctx.tenantId, documentId: w.id, runId: w.runId }, dedupeKey: `${w.id}:${w.runId}` })));
       const replaced = writes.flatMap((w) => (w.existing && w.existing.storageKey !== w.storageKey ? [w.existing] : []));
       for (let start = 0; start < replaced.length; start += DELETED_DOCUMENTS_PER_JOB) {

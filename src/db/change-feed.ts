@@ -24,9 +24,13 @@ export const pgliteChangeFeed = (client: PGlite): ChangeFeed => {
     .listen(CHANNEL, (table) => {
       for (const subscriber of subscribers) if (subscriber.tables.includes(table)) subscriber.onChange();
     })
-    .then(() => {
-      listening = true;
-    });
+    .then(
+      () => {
+        listening = true;
+      },
+      // A client closed before LISTEN ran: nothing is ever kept, which is always safe.
+      () => {},
+    );
   return {
     isListening: () => listening,
     subscribe: (tables, onChange) => {

@@ -26,12 +26,13 @@ import { tenantRoutes } from '../modules/tenants/tenants.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
 import type { Container } from './container.js';
 import { registerAuth } from './plugins/auth.js';
-import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerErrorHandler, renderFrameworkError } from './plugins/error-handler.js';
 import { registerGracefulClose } from './plugins/graceful-close.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerPlatformAdmin } from './plugins/platform-admin.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
+import { registerRejectNul } from './plugins/reject-nul.js';
 import { genRequestId, registerRequestContext } from './plugins/request-context.js';
 import { registerSecurity } from './plugins/security.js';
 
@@ -47,6 +48,8 @@ export const buildApp = async (container: Container) => {
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // Errors the router raises before any route (an undecodable or overlong path segment) get the same envelope.
+    frameworkErrors: renderFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -76,6 +79,7 @@ export const buildApp = async (container: Container) => {
 
   registerErrorHandler(app);
   registerRequestContext(app);
+  registerRejectNul(app);
   registerGracefulClose(app);
   registerMetrics(app, container.metrics);
   await registerSecurity(app, config);

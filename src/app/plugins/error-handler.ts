@@ -48,6 +48,15 @@ export const toAppError = (error: FastifyError | Error): AppError | undefined =>
   return undefined;
 };
 
+/** The router's own errors, raised before a route is found: Fastify's `frameworkErrors` option. */
+export const renderFrameworkError = (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long'
+    : error.code === 'FST_ERR_BAD_URL' ? 'The URL has a path segment that does not decode'
+    : error.message;
+  return renderError(req, reply, new AppError('VALIDATION_ERROR', message));
+};
+
 export const registerErrorHandler = (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, req, reply) => {
     const appError = toAppError(error);

@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 
 import { toAppError } from '../../app/plugins/error-handler.js';
+import { holdsNul } from '../../app/plugins/reject-nul.js';
 import { AppError } from '../../lib/errors.js';
 import { citedSources, type ChatSource } from '../chat/chat.events.js';
 import type { ChatService } from '../chat/chat.service.js';
@@ -116,6 +117,7 @@ export const realtimeRoutes =
           }
         })());
         if (!parsed.success) return fail(new AppError('VALIDATION_ERROR', 'Messages are JSON: {"type":"user_message","content":"…"}, {"type":"auth","token":"…"} or {"type":"ping"}'), false);
+        if (holdsNul(parsed.data)) return fail(new AppError('VALIDATION_ERROR', 'Text must not contain the NUL character (U+0000)'), false);
         const message = parsed.data;
         if (message.type === 'ping') return send({ type: 'pong' });
         if (message.type === 'auth') {

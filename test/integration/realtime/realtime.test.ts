@@ -106,9 +106,11 @@ describe('WebSocket chat transport', () => {
     const session = await post(tenant.headers, '/sessions', { agentId });
     const client = await connect(socketUrl(session.id, tenant.token));
     client.socket.send('not json');
+    // PostgreSQL cannot store U+0000: refused as the client's error, not a failed turn.
+    client.send({ type: 'user_message', content: 'a\u0000b' });
     client.send({ type: 'ping' });
     await client.until((frames) => frames.some((frame) => frame.type === 'pong'));
-    expect(client.frames.find((frame) => frame.type === 'error')).toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect(client.frames.filter((frame) => frame.type === 'error')).toMatchObject([{ code: 'VALIDATION_ERROR' }, { code: 'VALIDATION_ERROR', message: expect.stringContaining('NUL') }]);
     await client.until(() => client.pings() >= 2);
     expect(client.socket.readyState).toBe(WebSocket.OPEN);
     client.socket.close();

@@ -26,13 +26,15 @@ const words = (text: string): string[] =>
 const TERM_MEMO_SIZE = 50_000;
 const termMemo = new Map<string, string>();
 
+// A word split out of a text may be a slice that keeps the whole text alive in V8: the memos keep a copy.
+const detached = (word: string): string => Buffer.from(word, 'utf8').toString('utf8');
+
 /** A folded word's index term: its Porter stem, or the word itself when it has no letter (numbers). */
 const termOf = (word: string): string => {
   const known = termMemo.get(word);
   if (known !== undefined) return known;
   if (termMemo.size >= TERM_MEMO_SIZE) termMemo.clear();
-  // A word split out of a text may be a slice that keeps the whole text alive in V8: the memo keeps a copy.
-  const copy = Buffer.from(word, 'utf8').toString('utf8');
+  const copy = detached(word);
   const term = /\p{L}/u.test(copy) ? stemmer(copy) : copy;
   termMemo.set(copy, term);
   return term;
@@ -51,9 +53,18 @@ export const tokenize = (text: string): string[] => {
   return terms;
 };
 
+// Snippets fold every word of every result (most of a search's JavaScript time): the term of each surface word is
+// remembered as well, '' for a word that has none (a stop word), under the same bound.
+const surfaceMemo = new Map<string, string>();
+
 /** The surface words of `text` whose stem is one of `terms`: what the snippet highlights. */
 export const matchesTerm = (word: string, terms: ReadonlySet<string>): boolean => {
-  const folded = words(word)[0];
-  if (!folded || STOP_WORDS.has(folded)) return false;
-  return terms.has(termOf(folded));
+  let term = surfaceMemo.get(word);
+  if (term === undefined) {
+    const folded = words(word)[0];
+    term = !folded || STOP_WORDS.has(folded) ? '' : termOf(folded);
+    if (surfaceMemo.size >= TERM_MEMO_SIZE) surfaceMemo.clear();
+    surfaceMemo.set(detached(word), term);
+  }
+  return term !== '' && terms.has(term);
 };

@@ -22,8 +22,8 @@ const spaceJoined = (terms: Iterable<string>): string => {
 
 export type SearchFilters = { knowledgeBaseIds: string[]; documentIds?: string[]; metadata?: Record<string, string> };
 export type ScoredChunk = { chunkId: string; score: number };
-/** A posting of a feedback chunk with its term's document frequency, for RM3. */
-export type FeedbackRow = { chunk_id: string; term: string; tf: number; length: number; df: number };
+/** The postings of a feedback chunk with their terms' document frequencies, for RM3. */
+export type FeedbackPostings = { chunkId: string; length: number; terms: { term: string; tf: number; df: number }[] };
 export type NewPosting = { term: string; titleTf: number; bodyTf: number };
 export type IndexedChunk = { chunkId: string; documentId: string; titleLength: number; bodyLength: number; postings: NewPosting[] };
 export type ChunkToIndex = { id: string; documentId: string; content: string; headings: string[] };
@@ -232,23 +232,32 @@ export const createRetrievalRepo = (db: Executor) => ({
      * with the term's document frequency summed over the searched knowledge bases (what the expansion weighs by).
      */
     lexicalSearchWithFeedback: async (terms: WeightedTerm[], filters: SearchFilters, limit: number, feedbackChunks: number) => {
-      if (terms.length === 0) return { hits: [] as ScoredChunk[], feedback: [] as FeedbackRow[] };
-      const rows = await queryRows<{ part: number; ord: number; chunk_id: string; score: number | null; term: string; tf: number; length: number; df: number }>(db, sql`
+      if (terms.length === 0) return { hits: [] as ScoredChunk[], feedback: [] as FeedbackPostings[] };
+      // A feedback chunk's postings come back as one row of space-separated lists (terms never hold spaces): one row
+      // per posting made parsing the result cost more than running the statement on PGlite.
+      const rows = await queryRows<{ part: number; ord: number; chunk_id: string; score: number | null; terms: string | null; tfs: string | null; length: number | null; dfs: string | null }>(db, sql`
         WITH hits AS MATERIALIZED (${lexicalQuery(ctx, terms, filters, limit)}),
         ranked AS MATERIALIZED (SELECT chunk_id, score, row_number() OVER (ORDER BY score DESC, chunk_id) AS ord FROM hits)
-        SELECT 0 AS part, r.ord::int AS ord, r.chunk_id, r.score, NULL::text AS term, NULL::int AS tf, NULL::int AS length, NULL::int AS df
+        SELECT 0 AS part, r.ord::int AS ord, r.chunk_id, r.score, NULL::text AS terms, NULL::text AS tfs, NULL::int AS length, NULL::text AS dfs
         FROM ranked r
         UNION ALL
-        SELECT 1, 0, p.chunk_id, NULL, p.term, (p.title_tf + p.body_tf)::int, (p.title_length + p.body_length)::int,
-          (SELECT coalesce(sum(t.df), 1)::int FROM retrieval_term_stats t
-           WHERE t.knowledge_base_id = ANY(${uuidArray(filters.knowledgeBaseIds)}) AND t.term = p.term)
-        FROM retrieval_postings p
-        WHERE p.tenant_id = ${ctx.tenantId} AND p.chunk_id IN (SELECT chunk_id FROM ranked WHERE ord <= ${feedbackChunks})`);
+        SELECT 1, 0, f.chunk_id, NULL, string_agg(f.term, ' '), string_agg(f.tf::text, ' '), max(f.length), string_agg(f.df::text, ' ')
+        FROM (
+          SELECT p.chunk_id, p.term, p.title_tf::int + p.body_tf AS tf, (p.title_length + p.body_length)::int AS length,
+            (SELECT coalesce(sum(t.df), 1) FROM retrieval_term_stats t
+             WHERE t.knowledge_base_id = ANY(${uuidArray(filters.knowledgeBaseIds)}) AND t.term = p.term) AS df
+          FROM retrieval_postings p
+          WHERE p.tenant_id = ${ctx.tenantId} AND p.chunk_id IN (SELECT chunk_id FROM ranked WHERE ord <= ${feedbackChunks})
+        ) f
+        GROUP BY f.chunk_id`);
       const hits = rows
         .filter((row) => row.part === 0)
         .sort((a, b) => a.ord - b.ord)
         .map((row) => ({ chunkId: row.chunk_id, score: Number(row.score) }));
-      const feedback: FeedbackRow[] = rows.filter((row) => row.part === 1).map(({ chunk_id, term, tf, length, df }) => ({ chunk_id, term, tf, length, df }));
+      const feedback = rows.filter((row) => row.part === 1).map((row): FeedbackPostings => {
+        const [tfs, dfs] = [row.tfs!.split(' '), row.dfs!.split(' ')];
+        return { chunkId: row.chunk_id, length: Number(row.length), terms: row.terms!.split(' ').map((term, i) => ({ term, tf: Number(tfs[i]), df: Number(dfs[i]) })) };
+      });
       return { hits, feedback };
     },
 

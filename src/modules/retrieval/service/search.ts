@@ -27,13 +27,10 @@ export const createSearch = (deps: RetrievalDeps, cache: SearchCache) => {
   const lexical = async (ctx: TenantContext, query: string, filters: SearchFilters, chunkCount: number, limit: number) => {
     const repo = createRetrievalRepo(deps.db).forTenant(ctx);
     const original = queryTerms(tokenize(query));
-    const { hits: first, feedback: rows } = await repo.lexicalSearchWithFeedback(original, filters, Math.max(limit, RM3.feedbackChunks), RM3.feedbackChunks);
+    const { hits: first, feedback: postings } = await repo.lexicalSearchWithFeedback(original, filters, Math.max(limit, RM3.feedbackChunks), RM3.feedbackChunks);
     if (first.length === 0) return first;
-    const top = first.slice(0, RM3.feedbackChunks);
-    const feedback = top.map((hit) => {
-      const terms = rows.filter((row) => row.chunk_id === hit.chunkId).map((row) => ({ term: row.term, tf: Number(row.tf), df: Number(row.df) }));
-      return { score: hit.score, length: Number(rows.find((row) => row.chunk_id === hit.chunkId)?.length ?? 0), terms };
-    });
+    const byChunk = new Map(postings.map((chunk) => [chunk.chunkId, chunk]));
+    const feedback = first.slice(0, RM3.feedbackChunks).map((hit) => ({ score: hit.score, length: byChunk.get(hit.chunkId)?.length ?? 0, terms: byChunk.get(hit.chunkId)?.terms ?? [] }));
     return repo.lexicalSearch(expandQuery(original, feedback, chunkCount), filters, limit);
   };
 

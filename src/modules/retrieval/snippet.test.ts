@@ -24,6 +24,13 @@ describe('buildSnippet', () => {
     expect(snippet.replace(/<\/?mark>/g, '').length).toBeLessThanOrEqual(242);
   });
 
+  it('marks by each call\'s own terms: words seen before are remembered with their stems, not their matches', () => {
+    expect(buildSnippet('The refund policy', terms('refund'))).toBe('The <mark>refund</mark> policy');
+    expect(buildSnippet('The refund policy', terms('policies'))).toBe('The refund <mark>policy</mark>');
+    const long = `refund${'s'.repeat(60)}`;
+    expect(buildSnippet(`${long} refund`, terms('refund'))).toBe(`${long} <mark>refund</mark>`);
+  });
+
   it('returns the start of the text when nothing matches', () => {
     expect(buildSnippet('Plain text without hits.', terms('zebra'))).toBe('Plain text without hits.');
   });

@@ -53,16 +53,22 @@ export const tokenize = (text: string): string[] => {
   return terms;
 };
 
+/** A surface word's index term, '' for a word that has none (a stop word). */
+const surfaceTermOf = (word: string): string => {
+  const folded = words(word)[0];
+  return !folded || STOP_WORDS.has(folded) ? '' : termOf(folded);
+};
+
 // Snippets fold every word of every result (most of a search's JavaScript time): the term of each surface word is
-// remembered as well, '' for a word that has none (a stop word), under the same bound.
+// remembered as well, under the same bound. Longer words are folded each time: rare, and kept they would leave the
+// memo's size in bytes unbounded.
 const surfaceMemo = new Map<string, string>();
 
 /** The surface words of `text` whose stem is one of `terms`: what the snippet highlights. */
 export const matchesTerm = (word: string, terms: ReadonlySet<string>): boolean => {
-  let term = surfaceMemo.get(word);
+  let term = word.length > MAX_TOKEN_LENGTH ? surfaceTermOf(word) : surfaceMemo.get(word);
   if (term === undefined) {
-    const folded = words(word)[0];
-    term = !folded || STOP_WORDS.has(folded) ? '' : termOf(folded);
+    term = surfaceTermOf(word);
     if (surfaceMemo.size >= TERM_MEMO_SIZE) surfaceMemo.clear();
     surfaceMemo.set(detached(word), term);
   }

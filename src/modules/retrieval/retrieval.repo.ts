@@ -227,6 +227,30 @@ export const createRetrievalRepo = (db: Executor) => ({
       return rows.map((row) => ({ chunkId: row.chunk_id, score: Number(row.score) }));
     },
 
+    /** `lexicalSearch` with `hydrate`'s rows, in one round trip: what a lexical-only search returns as it is. */
+    lexicalSearchHydrated: async (terms: WeightedTerm[], filters: SearchFilters, limit: number): Promise<(ScoredChunk & HydratedChunk)[]> => {
+      if (terms.length === 0) return [];
+      const rows = await queryRows<{ chunk_id: string; score: number; document_id: string; knowledge_base_id: string; document_name: string; document_title: string | null; source_url: string | null; content: string; headings: string[] }>(db, sql`
+        WITH ranked AS MATERIALIZED (${lexicalQuery(ctx, terms, filters, limit)})
+        SELECT r.chunk_id, r.score, c.document_id, c.knowledge_base_id, d.name AS document_name, d.metadata ->> 'title' AS document_title,
+          d.source_url, c.content, c.headings
+        FROM ranked r
+          JOIN chunks c ON c.id = r.chunk_id AND c.tenant_id = ${ctx.tenantId}
+          JOIN documents d ON d.id = c.document_id AND d.tenant_id = ${ctx.tenantId}
+        ORDER BY r.score DESC, r.chunk_id`);
+      return rows.map((row) => ({
+        chunkId: row.chunk_id,
+        score: Number(row.score),
+        documentId: row.document_id,
+        knowledgeBaseId: row.knowledge_base_id,
+        documentName: row.document_name,
+        documentTitle: row.document_title,
+        sourceUrl: row.source_url,
+        content: row.content,
+        headings: row.headings,
+      }));
+    },
+
     /**
      * The first pass of RM3 in one round trip: the BM25F ranking and, for its top `feedbackChunks`, every posting
      * with the term's document frequency summed over the searched knowledge bases (what the expansion weighs by).

@@ -45,6 +45,11 @@ describe('retrieval (lexical BM25F)', () => {
     expect(hits).toHaveLength(1);
     expect(hits[0]).toMatchObject({ knowledgeBaseId: kbId, documentId: documentIds['refunds.md'] });
     expect(hits[0]!.documentTitle.length).toBeGreaterThan(0);
+    // The ranking statement reads the chunk's own row: every field is the stored one.
+    const [stored] = await queryRows<{ content: string; headings: string[]; source_url: string | null; title: string }>(t.database.db, sql`
+      SELECT c.content, c.headings, d.source_url, coalesce(d.metadata ->> 'title', d.name) AS title
+      FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ${hits[0]!.chunkId}`);
+    expect(hits[0]).toMatchObject({ content: stored!.content, headings: stored!.headings, sourceUrl: stored!.source_url, documentTitle: stored!.title });
     // Stemming: the query says "refund", the text "Refunds".
     expect(hits[0]!.snippet).toContain('<mark>Refunds</mark>');
     expect(hits[0]!.snippet).toContain('<mark>card</mark>');

@@ -1,6 +1,6 @@
 import { requirePermission, type TenantContext } from '../../../app/context.js';
 import { AppError, notFound } from '../../../lib/errors.js';
-import { createRetrievalRepo, type CorpusStats, type ScoredChunk, type SearchFilters } from '../retrieval.repo.js';
+import { createRetrievalRepo, type CorpusStats, type HydratedChunk, type ScoredChunk, type SearchFilters } from '../retrieval.repo.js';
 import { ZSearchInput, type TSearchInput, type TSearchResponse, type TSearchResult } from '../retrieval.schemas.js';
 import { expandQuery, queryTerms, reciprocalRankFusion, RM3 } from '../scoring.js';
 import { buildSnippet } from '../snippet.js';
@@ -23,15 +23,21 @@ export type SearchOptions = {
 export const createSearch = (deps: RetrievalDeps, cache: SearchCache) => {
   const log = deps.logger.child({ component: 'retrieval' });
 
-  /** BM25F, then a second BM25F pass with the RM3-expanded query. */
-  const lexical = async (ctx: TenantContext, query: string, filters: SearchFilters, chunkCount: number, limit: number) => {
+  /**
+   * BM25F, then a second BM25F pass with the RM3-expanded query. With `hydrate` (a lexical-only search, whose ranking
+   * is its answer) the second pass also reads the chunks' rows, saving the separate read.
+   */
+  const lexical = async (ctx: TenantContext, query: string, filters: SearchFilters, chunkCount: number, limit: number, hydrate: boolean): Promise<{ ranked: Ranked[]; rows?: HydratedChunk[] }> => {
     const repo = createRetrievalRepo(deps.db).forTenant(ctx);
     const original = queryTerms(tokenize(query));
     const { hits: first, feedback: postings } = await repo.lexicalSearchWithFeedback(original, filters, Math.max(limit, RM3.feedbackChunks), RM3.feedbackChunks);
-    if (first.length === 0) return first;
+    if (first.length === 0) return { ranked: first, rows: [] };
     const byChunk = new Map(postings.map((chunk) => [chunk.chunkId, chunk]));
     const feedback = first.slice(0, RM3.feedbackChunks).map((hit) => ({ score: hit.score, length: byChunk.get(hit.chunkId)?.length ?? 0, terms: byChunk.get(hit.chunkId)?.terms ?? [] }));
-    return repo.lexicalSearch(expandQuery(original, feedback, chunkCount), filters, limit);
+    const expanded = expandQuery(original, feedback, chunkCount);
+    if (!hydrate) return { ranked: await repo.lexicalSearch(expanded, filters, limit) };
+    const rows = await repo.lexicalSearchHydrated(expanded, filters, limit);
+    return { ranked: rows, rows };
   };
 
   /** Nearest chunks by vector, or undefined when the provider fails: search then answers lexically. */
@@ -51,17 +57,17 @@ export const createSearch = (deps: RetrievalDeps, cache: SearchCache) => {
   const rank = async (ctx: TenantContext, input: ReturnType<typeof ZSearchInput.parse>, chunkCount: number) => {
     const filters: SearchFilters = { knowledgeBaseIds: input.knowledgeBaseIds, documentIds: input.documentIds, metadata: input.metadata };
     const [lexicalHits, vectorHits] = await Promise.all([
-      lexical(ctx, input.query, filters, chunkCount, deps.embeddings ? FUSION_DEPTH : input.topK),
+      lexical(ctx, input.query, filters, chunkCount, deps.embeddings ? FUSION_DEPTH : input.topK, !deps.embeddings),
       semantic(ctx, input.query, filters),
     ]);
-    if (!vectorHits) return { mode: 'lexical' as const, ranked: lexicalHits };
-    const fused = reciprocalRankFusion([lexicalHits.map((hit) => hit.chunkId), vectorHits.map((hit) => hit.chunkId)]);
+    if (!vectorHits) return { mode: 'lexical' as const, ...lexicalHits };
+    const fused = reciprocalRankFusion([lexicalHits.ranked.map((hit) => hit.chunkId), vectorHits.map((hit) => hit.chunkId)]);
     const ranked: Ranked[] = [...fused].map(([chunkId, score]) => ({ chunkId, score })).sort((a, b) => b.score - a.score || a.chunkId.localeCompare(b.chunkId));
-    return { mode: 'hybrid' as const, ranked };
+    return { mode: 'hybrid' as const, ranked, rows: undefined };
   };
 
-  const toResults = async (ctx: TenantContext, query: string, ranked: Ranked[]): Promise<TSearchResult[]> => {
-    const rows = await createRetrievalRepo(deps.db).forTenant(ctx).hydrate(ranked.map((hit) => hit.chunkId));
+  const toResults = async (ctx: TenantContext, query: string, ranked: Ranked[], hydrated?: HydratedChunk[]): Promise<TSearchResult[]> => {
+    const rows = hydrated ?? (await createRetrievalRepo(deps.db).forTenant(ctx).hydrate(ranked.map((hit) => hit.chunkId)));
     const byId = new Map(rows.map((row) => [row.chunkId, row]));
     const highlight = new Set(tokenize(query));
     return ranked.flatMap((hit) => {
@@ -104,9 +110,9 @@ export const createSearch = (deps: RetrievalDeps, cache: SearchCache) => {
     if (cached) return cached;
 
     const chunkCount = stats.reduce((sum, kb) => sum + kb.chunkCount, 0);
-    const { mode, ranked } = await rank(ctx, input, chunkCount);
+    const { mode, ranked, rows } = await rank(ctx, input, chunkCount);
     const kept = ranked.filter((hit) => input.minScore === undefined || hit.score >= input.minScore).slice(0, input.topK);
-    const response = { mode, results: await toResults(ctx, input.query, kept) };
+    const response = { mode, results: await toResults(ctx, input.query, kept, rows) };
     // A lexical answer given because the provider failed is not cached: the next query should try vectors again.
     if (mode === 'hybrid' || !deps.embeddings) cache.set(key, response);
     return response;

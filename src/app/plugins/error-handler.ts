@@ -48,13 +48,17 @@ export const toAppError = (error: FastifyError | Error): AppError | undefined =>
   return undefined;
 };
 
+const ROUTER_INPUT_ERRORS: Record<string, string> = {
+  FST_ERR_MAX_PARAM_LENGTH: 'A path segment is too long',
+  FST_ERR_BAD_URL: 'The URL has a path segment that does not decode',
+};
+
 /** The router's own errors, raised before a route is found: Fastify's `frameworkErrors` option. */
 export const renderFrameworkError = (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-  const message =
-    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long'
-    : error.code === 'FST_ERR_BAD_URL' ? 'The URL has a path segment that does not decode'
-    : error.message;
-  return renderError(req, reply, new AppError('VALIDATION_ERROR', message));
+  const message = ROUTER_INPUT_ERRORS[error.code];
+  if (message) return renderError(req, reply, new AppError('VALIDATION_ERROR', message));
+  req.log.error({ err: error }, 'router error');
+  return renderError(req, reply, new AppError('INTERNAL_ERROR', `Internal server error (request ${req.id})`));
 };
 
 export const registerErrorHandler = (app: FastifyInstance) => {

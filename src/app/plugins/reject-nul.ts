@@ -10,7 +10,8 @@ export const holdsNul = (root: unknown): boolean => {
     if (typeof value === 'string') {
       if (value.includes('\u0000')) return true;
     } else if (Array.isArray(value)) {
-      pending.push(...value);
+      // One by one: spreading an array of a few hundred thousand values (a body under the limit) overflows the stack.
+      for (const item of value) pending.push(item);
     } else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {
       for (const [key, item] of Object.entries(value)) {
         if (key.includes('\u0000')) return true;

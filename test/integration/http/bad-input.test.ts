@@ -13,7 +13,9 @@ const deeplyNested = `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`;
 const PATH_VALUES = ['not-a-uuid', 'x'.repeat(5000), '..%2f..%2fetc', '%00', '%E0%A4%A'];
 const QUERY_VALUES = ['-1', 'abc', '1e999', '99999999999999999999', '', 'x'.repeat(5000), 'a\u0000b', '2026-13-45T99:00:00Z'];
 const FIELD_VALUES: unknown[] = [123, -1, 1e308, 2 ** 63, true, null, 'x', 'x'.repeat(100_000), 'a\u0000b', '2026-13-45', [], ['a\u0000'], {}, { $gt: 1 }, { 'k\u0000': 'v' }, Array.from({ length: 20_000 }, () => randomUUID())];
-const RAW_BODIES = ['{', '[]', 'null', '"text"', '123', deeplyNested];
+// ~800 kB, under the body limit: hundreds of thousands of values must not overflow any walk over the body.
+const longArray = `[${Array(400_000).fill('0').join(',')}]`;
+const RAW_BODIES = ['{', '[]', 'null', '"text"', '123', deeplyNested, longArray];
 
 /** Every operation of the OpenAPI document, with its query parameters and JSON body fields. */
 const operationsOf = (spec: { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: { content?: Record<string, { schema?: { properties?: object } }> } }>> }) =>

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemContext } from '../../../src/app/context.js';
 import { queryRows } from '../../../src/db/client.js';
 import { jobs } from '../../../src/db/schema.js';
+import { AUTOVACUUM_JOB } from '../../../src/jobs/maintenance.jobs.js';
 import { createTestApp, type TestApp } from '../../helpers/build-test-app.js';
 import { createTenant } from '../../helpers/fixtures.js';
 import { createKnowledgeBase, runJobs } from './knowledge-helpers.js';
@@ -17,7 +18,7 @@ describe('statistics after a bulk write', () => {
   afterAll(() => t.close());
 
   const queuedRefreshes = async () =>
-    (await t.database.db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.name, 'db.autovacuum'), sql`${jobs.state} IN ('queued', 'running')`))).length;
+    (await t.database.db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.name, AUTOVACUUM_JOB), sql`${jobs.state} IN ('queued', 'running')`))).length;
 
   it('queues one refresh with the jobs of a bulk write in embedded mode, none for a small write or on a server', async () => {
     const tenant = await createTenant(t);

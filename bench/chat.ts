@@ -23,8 +23,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 
@@ -33,6 +31,7 @@ import { systemContext } from '../src/app/context.js';
 import { createContainer } from '../src/app/container.js';
 import { loadConfig } from '../src/config/env.js';
 import { fromPglite, openPglite, openPostgres, queryRows } from '../src/db/client.js';
+import { startPgliteThread } from '../src/db/pglite-thread.js';
 import { migrate } from '../src/db/migrate.js';
 import { ZCreateAgentBody } from '../src/modules/agents/agents.schemas.js';
 
@@ -137,7 +136,7 @@ const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-bench-chat-'));
 const pgliteMode = process.env.BENCH_PGLITE === 'memory' ? 'in memory' : 'data dir on disk';
 const database = process.env.DATABASE_URL
   ? openPostgres(process.env.DATABASE_URL, 8)
-  : fromPglite(pgliteMode === 'in memory' ? await PGlite.create({ extensions: { vector } }) : await openPglite(dataDir));
+  : fromPglite(pgliteMode === 'in memory' ? await startPgliteThread({}) : await openPglite(dataDir));
 await migrate(database);
 const config = loadConfig({
   ...process.env,

@@ -16,14 +16,13 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
 import { pino } from 'pino';
 
 import { systemContext } from '../src/app/context.js';
 import { createContainer } from '../src/app/container.js';
 import { loadConfig } from '../src/config/env.js';
 import { fromPglite, openPglite, openPostgres } from '../src/db/client.js';
+import { startPgliteThread } from '../src/db/pglite-thread.js';
 import { migrate } from '../src/db/migrate.js';
 import { chunks, documents } from '../src/db/schema.js';
 import { withTx } from '../src/db/tx.js';
@@ -49,7 +48,7 @@ const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
 const pgliteMode = process.env.BENCH_PGLITE === 'memory' ? 'in memory' : 'data dir on disk';
 const database = process.env.DATABASE_URL
   ? openPostgres(process.env.DATABASE_URL, 4)
-  : fromPglite(pgliteMode === 'in memory' ? await PGlite.create({ extensions: { vector } }) : await openPglite(dataDir));
+  : fromPglite(pgliteMode === 'in memory' ? await startPgliteThread({}) : await openPglite(dataDir));
 await migrate(database);
 const config = loadConfig({ ...process.env, DATA_DIR: dataDir, RUN_MODES: 'api', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', RETRIEVAL_CACHE_SIZE: '0' });
 const container = await createContainer({ config, database, logger: pino({ level: config.logLevel }) });

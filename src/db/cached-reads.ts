@@ -5,7 +5,7 @@ import type { ChangeFeed, ChangeTable } from './change-feed.js';
 
 /**
  * A read kept in memory until any of the tables it comes from changes, where the database announces changes
- * (embedded PGlite: a statement there costs the one thread that also serves HTTP). Without a feed (PostgreSQL) every
+ * (embedded PGlite: one statement at a time for the whole process). Without a feed (PostgreSQL) every
  * call reads, and concurrent identical calls share the read. A read that was under way while a change committed is
  * returned to its callers but not kept: it may have seen the state before the change. Misses are not kept either,
  * so unknown keys cannot push known ones out. Callers must treat values as read-only.

@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 
 /** Tables that announce their committed changes (migration 0013). */
 export type ChangeTable = 'api_keys' | 'tenants' | 'agents' | 'ai_providers' | 'agent_knowledge_bases' | 'retrieval_kb_stats';
@@ -16,7 +15,7 @@ export type ChangeFeed = {
   subscribe: (tables: readonly ChangeTable[], onChange: () => void) => void;
 };
 
-export const pgliteChangeFeed = (client: PGlite): ChangeFeed => {
+export const pgliteChangeFeed = (client: { listen: (channel: string, onNotify: (payload: string) => void) => Promise<unknown> }): ChangeFeed => {
   const subscribers: { tables: readonly string[]; onChange: () => void }[] = [];
   let listening = false;
   // listen() queues LISTEN behind any statement already running; until it has run, readers simply do not keep.

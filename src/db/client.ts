@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
+import type { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -10,6 +9,7 @@ import pg from 'pg';
 
 import { pgliteChangeFeed, type ChangeFeed } from './change-feed.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { startPgliteThread, type PgliteThread } from './pglite-thread.js';
 import { schema } from './schema.js';
 
 type Schema = typeof schema;
@@ -38,13 +38,18 @@ export type Database = {
   close: () => Promise<void>;
 };
 
-export const openPglite = async (dataDir?: string): Promise<PGlite> =>
-  PGlite.create(dataDir ? join(dataDir, 'pgdata') : undefined, { extensions: { vector } });
+/** Embedded PGlite as the app runs it: in its own thread (pglite-thread.ts), its files under the data dir. */
+export const openPglite = (dataDir?: string): Promise<PgliteThread> =>
+  startPgliteThread({ dataDir: dataDir ? join(dataDir, 'pgdata') : undefined });
 
-/** Wraps an already open PGlite; the caller owns its lifecycle unless `closeClient` is set. */
-export const fromPglite = (client: PGlite, options: { onClose?: () => void | Promise<void> } = {}): Database => ({
+/** An in-process PGlite (migrating a template, dumping it) or one in its thread, as the app runs it. */
+export type EmbeddedClient = PGlite | PgliteThread;
+
+/** Wraps an already open PGlite; closing the database closes it, then runs `onClose`. */
+export const fromPglite = (client: EmbeddedClient, options: { onClose?: () => void | Promise<void> } = {}): Database => ({
   kind: 'embedded',
-  db: drizzlePglite({ client, schema }) as unknown as Db,
+  // drizzle's PGlite driver calls query() and transaction() (whose handle it calls query() on): the thread has both.
+  db: drizzlePglite({ client: client as PGlite, schema }) as unknown as Db,
   changes: pgliteChangeFeed(client),
   ping: async () => {
     await client.query('SELECT 1');

@@ -25,7 +25,7 @@ export type JobDefinition<P = unknown> = {
   /**
    * Optional: the worker claims up to `size` queued jobs of this name together and runs them in one call, so work
    * over many items costs a few multi-row statements instead of a few per item (on PGlite every statement costs
-   * ~0.5-1 ms of the main thread). All or nothing: when it throws, the worker runs each job of the batch alone
+   * ~0.5-1 ms of its one database thread). All or nothing: when it throws, the worker runs each job of the batch alone
    * through `handler`, so one bad payload fails (and retries) only its own job. Idempotent like `handler`, and
    * items may belong to different tenants (each carries its own `run.ctx`).
    */

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
 import pg from 'pg';
 
 import { fromPglite, openPostgres, type Database } from '../../src/db/client.js';
+import { startPgliteThread } from '../../src/db/pglite-thread.js';
 
 export type TestDatabaseTemplate = { kind: 'embedded'; dumpPath: string } | { kind: 'postgres'; adminUrl: string; template: string };
 
@@ -31,9 +30,8 @@ export const adminQuery = async (adminUrl: string, text: string): Promise<void> 
  */
 export const openTestDatabase = async (template: TestDatabaseTemplate): Promise<Database> => {
   if (template.kind === 'embedded') {
-    const dump = await readFile(template.dumpPath);
-    const client = await PGlite.create({ loadDataDir: new Blob([dump]), extensions: { vector } });
-    return fromPglite(client);
+    const dump = new Uint8Array(await readFile(template.dumpPath));
+    return fromPglite(await startPgliteThread({ dump }));
   }
   const name = `sbt_${randomBytes(6).toString('hex')}`;
   await adminQuery(template.adminUrl, `CREATE DATABASE ${name} TEMPLATE ${template.template}`);

@@ -7,7 +7,7 @@ import { assignRole } from '../../../src/modules/rbac/rbac.repo.js';
 import { createTestApp, type TestApp } from '../../helpers/build-test-app.js';
 import { createTenant, createUser, type TestTenant, type TestUser } from '../../helpers/fixtures.js';
 
-// The machine is shared and PGlite runs on the main thread: load-shedding (under-pressure) is off so a busy box
+// The machine is shared: load-shedding (under-pressure) is off so a busy box
 // cannot turn an assertion into a 503.
 const APP_ENV = { MAX_EVENT_LOOP_DELAY_MS: '0' };
 

@@ -6,6 +6,7 @@ import type { Results } from '@electric-sql/pglite';
 
 import type { SerializedError, WorkerOpen, WorkerReply, WorkerRequest } from './pglite-worker.js';
 
+/** `parsers` may only ask for a type's text as it is (what drizzle asks for timestamps, dates and intervals). */
 type QueryOptions = { rowMode?: 'array' | 'object'; parsers?: Record<number, unknown> };
 type Queryable = {
   query: <T>(sql: string, params?: unknown[], options?: QueryOptions) => Promise<Results<T>>;
@@ -91,7 +92,13 @@ export const startPgliteThread = async (open: WorkerOpen): Promise<PgliteThread>
     exec: (sql: string) => send<Results[]>({ op: 'exec', tx, sql }),
   });
 
-  await ready;
+  try {
+    await ready;
+  } catch (error) {
+    // A thread whose PGlite did not open would otherwise keep the process alive.
+    await worker.terminate();
+    throw error;
+  }
   return {
     ...queryable(),
     transaction: async (work) => {

@@ -89,6 +89,10 @@ describe('PGlite in its worker thread', () => {
     expect(await queryRows(database.db, sql`SELECT id FROM items WHERE id = 101`)).toEqual([]);
   });
 
+  it('rejects an open that fails (a damaged dump)', async () => {
+    await expect(startPgliteThread({ dump: new Uint8Array([1, 2, 3]) })).rejects.toThrow();
+  });
+
   it("delivers a notification before the result of the statement that sent it", async () => {
     const received: string[] = [];
     await thread.listen('thread_test', (payload) => received.push(payload));

@@ -1,5 +1,7 @@
 import { parse, protocol, type PGlite, type QueryOptions, type Results } from '@electric-sql/pglite';
 
+import { GENERIC_PLAN_HINT } from './plan-hints.js';
+
 /** Statements kept prepared; the least recently used is closed beyond this. */
 const MAX_PREPARED = 500;
 
@@ -21,11 +23,11 @@ const concat = (parts: Uint8Array[]) => {
  * Statements run as named prepared statements, as postgres.js and JDBC drivers do: PGlite's query() sends a statement
  * as six protocol calls into the WASM module and has PostgreSQL parse, analyse and plan it on every call. Here a
  * statement text is parsed once; each run is one call (bind, describe, execute, sync), and after five runs
- * PostgreSQL may keep a generic plan when it costs no more than the custom ones (plan_cache_mode auto). The caller
- * holds PGlite's locks (`runExclusive`).
+ * PostgreSQL may keep a generic plan when it costs no more than the custom ones (plan_cache_mode auto); a statement
+ * marked with GENERIC_PLAN_HINT always runs on it. The caller holds PGlite's locks (`runExclusive`).
  */
 export const createPreparedStatements = (pg: PGlite) => {
-  const prepared = new Map<string, { name: string; types: number[] }>();
+  const prepared = new Map<string, { name: string; types: number[]; generic: boolean }>();
   let next = 1;
 
   const close = async (name: string) => {
@@ -46,7 +48,7 @@ export const createPreparedStatements = (pg: PGlite) => {
       protocol.serialize.describe({ type: 'S', name }),
       protocol.serialize.sync(),
     ]), { syncToFs: false });
-    statement = { name, types: parse.parseDescribeStatementResults(messages) };
+    statement = { name, types: parse.parseDescribeStatementResults(messages), generic: text.startsWith(GENERIC_PLAN_HINT) };
     prepared.set(text, statement);
     if (prepared.size > MAX_PREPARED) {
       const [oldest, { name: closing }] = prepared.entries().next().value!;
@@ -56,20 +58,34 @@ export const createPreparedStatements = (pg: PGlite) => {
     return statement;
   };
 
+  const simple = async (text: string) => {
+    await pg.execProtocol(protocol.serialize.query(text), { syncToFs: false });
+  };
+
   const run = async <T>(text: string, params: unknown[], options: QueryOptions): Promise<Results<T>> => {
-    const { name, types } = await prepare(text);
+    const { name, types, generic } = await prepare(text);
     const values = params.map((value, index) => {
       if (value === null || value === undefined) return null;
       const serialize = options.serializers?.[types[index]!] ?? pg.serializers[types[index]!];
       return serialize ? serialize(value) : String(value);
     });
-    const { messages } = await pg.execProtocol(concat([
-      protocol.serialize.bind({ statement: name, values }),
-      protocol.serialize.describe({ type: 'P' }),
-      protocol.serialize.execute({}),
-      protocol.serialize.sync(),
-    ]), { syncToFs: false });
-    return parse.parseResults(messages, pg.parsers, options)[0] as Results<T>;
+    const execute = async () => {
+      const { messages } = await pg.execProtocol(concat([
+        protocol.serialize.bind({ statement: name, values }),
+        protocol.serialize.describe({ type: 'P' }),
+        protocol.serialize.execute({}),
+        protocol.serialize.sync(),
+      ]), { syncToFs: false });
+      return parse.parseResults(messages, pg.parsers, options)[0] as Results<T>;
+    };
+    if (!generic) return execute();
+    // The setting is read when the statement is bound; set only around it (in a transaction a rollback restores it).
+    await simple('SET plan_cache_mode = force_generic_plan');
+    try {
+      return await execute();
+    } finally {
+      await simple('RESET plan_cache_mode');
+    }
   };
 
   return {

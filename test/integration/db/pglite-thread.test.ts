@@ -7,6 +7,7 @@ import { fromPglite, queryRows, type Database } from '../../../src/db/client.js'
 import { isUniqueViolation } from '../../../src/db/errors.js';
 import { intArray } from '../../../src/db/sql-arrays.js';
 import { startPgliteThread, type PgliteThread } from '../../../src/db/pglite-thread.js';
+import { GENERIC_PLAN_HINT } from '../../../src/db/plan-hints.js';
 import { withTx } from '../../../src/db/tx.js';
 
 /** Embedded PGlite in its worker thread, as the app opens it: an empty database in memory, with the driver's own API. */
@@ -47,6 +48,20 @@ describe('PGlite in its worker thread', () => {
     expect(row!.ids).toEqual([2, 3]);
     expect(typeof row!.created_at).toBe('string'); // drizzle asks for timestamps as their text
     expect(row!.doc).toEqual({ a: 1 });
+  });
+
+  it('runs a statement marked with the generic-plan hint on its generic plan, and only that statement', async () => {
+    const plans = async (prefix: string) =>
+      (await thread.query<{ generic_plans: number; custom_plans: number }>(
+        'SELECT generic_plans::int, custom_plans::int FROM pg_prepared_statements WHERE statement LIKE $1', [`${prefix}%`])).rows[0];
+    for (let run = 0; run < 3; run++) {
+      await thread.query(`${GENERIC_PLAN_HINT} SELECT name FROM items WHERE id = $1`, [run]);
+      await thread.query('SELECT name, 1 AS unmarked FROM items WHERE id = $1', [run]);
+    }
+    expect(await plans(GENERIC_PLAN_HINT)).toEqual({ generic_plans: 3, custom_plans: 0 });
+    // PostgreSQL's own choice (plan_cache_mode auto): custom plans for the first five runs.
+    expect(await plans('SELECT name, 1 AS unmarked')).toEqual({ generic_plans: 0, custom_plans: 3 });
+    expect((await thread.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode).toBe('auto');
   });
 
   it('prepares a statement again when a table changed under its plan', async () => {

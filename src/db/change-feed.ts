@@ -1,4 +1,3 @@
-
 /** Tables that announce their committed changes (migration 0013). */
 export type ChangeTable = 'api_keys' | 'tenants' | 'agents' | 'ai_providers' | 'agent_knowledge_bases' | 'retrieval_kb_stats';
 

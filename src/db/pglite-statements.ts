@@ -9,16 +9,6 @@ const MAX_PREPARED = 500;
 const isStalePlan = (error: unknown) =>
   (error as { code?: unknown }).code === '0A000' && /cached plan must not change result type/.test((error as Error).message);
 
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-};
-
 /**
  * Statements run as named prepared statements, as postgres.js and JDBC drivers do: PGlite's query() sends a statement
  * as six protocol calls into the WASM module and has PostgreSQL parse, analyse and plan it on every call. Here a
@@ -31,7 +21,7 @@ export const createPreparedStatements = (pg: PGlite) => {
   let next = 1;
 
   const close = async (name: string) => {
-    await pg.execProtocol(concat([protocol.serialize.close({ type: 'S', name }), protocol.serialize.sync()]), { syncToFs: false });
+    await pg.execProtocol(Buffer.concat([protocol.serialize.close({ type: 'S', name }), protocol.serialize.sync()]), { syncToFs: false });
   };
 
   const prepare = async (text: string) => {
@@ -43,7 +33,7 @@ export const createPreparedStatements = (pg: PGlite) => {
       return statement;
     }
     const name = `sb_${next++}`;
-    const { messages } = await pg.execProtocol(concat([
+    const { messages } = await pg.execProtocol(Buffer.concat([
       protocol.serialize.parse({ name, text }),
       protocol.serialize.describe({ type: 'S', name }),
       protocol.serialize.sync(),
@@ -70,7 +60,7 @@ export const createPreparedStatements = (pg: PGlite) => {
       return serialize ? serialize(value) : String(value);
     });
     const execute = async () => {
-      const { messages } = await pg.execProtocol(concat([
+      const { messages } = await pg.execProtocol(Buffer.concat([
         protocol.serialize.bind({ statement: name, values }),
         protocol.serialize.describe({ type: 'P' }),
         protocol.serialize.execute({}),

@@ -20,11 +20,12 @@ type Pending = { record: TurnRecord; resolve: () => void; reject: (error: unknow
 /**
  * Group commit for finished turns. A turn's write waits for the end of the current round of I/O callbacks and for the
  * write in flight, never for a timer: alone, a turn is written at once; under load, the turns that finish in the same
- * round, or while one write runs, share the next one. PGlite runs one statement at a time for the whole process,
- * so a write per turn queued every turn behind the others (with 50 connections this took 114 to 175 turns/s). A write is one statement
- * (chat.repo.ts `writeTurns`) unless escalations, summary folds or several tenants make it a transaction: on PGlite
- * every statement costs its one database thread ~0.5 ms whatever its size. A failed batch is written again turn by turn, so
- * that a turn whose write cannot succeed (its conversation was deleted meanwhile) fails alone.
+ * round, or while one write runs, share the next one. PGlite runs one statement at a time for the whole process, so
+ * a write per turn queued every turn behind the others (with 50 connections this took 114 to 175 turns/s). A write is
+ * one statement (chat.repo.ts `writeTurns`) unless escalations, summary folds or several tenants make it a
+ * transaction: on PGlite every statement costs its one database thread ~0.5 ms whatever its size. A failed batch is
+ * written again turn by turn, so that a turn whose write cannot succeed (its conversation was deleted meanwhile)
+ * fails alone.
  */
 export const createTurnWriter = (deps: { db: Db; queue: Pick<Queue, 'enqueue'> }) => {
   const pending: Pending[] = [];

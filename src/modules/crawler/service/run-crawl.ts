@@ -20,7 +20,10 @@ const RESYNC_BATCH = 50;
 /** Stranded pages (their job died) settled per cron tick. */
 const STRANDED_BATCH = 500;
 
-/** Seeds are recorded in batches, each its own short transaction (on PGlite an open transaction holds every other statement of the process). */
+/**
+ * Seeds are recorded in batches, each its own short transaction (on PGlite an open transaction holds every other
+ * statement of the process).
+ */
 const SEED_BATCH = 200;
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 2000);

@@ -29,7 +29,7 @@ export default tseslint.config(
     ignores: ['src/**/*.repo.ts'],
     rules: { 'no-restricted-imports': ['error', RAW_DATABASE] },
   },
-  { files: ['scripts/**/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
+  { files: ['scripts/**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   {
     files: ['src/**/*.ts'],
     ignores: ['src/config/env.ts'],

@@ -81,17 +81,17 @@ const lexicalQuery = (ctx: Pick<TenantContext, 'tenantId'>, terms: WeightedTerm[
       GROUP BY term
     ), qw AS MATERIALIZED (
       -- Each term's weight times its idf, once per term: joined per posting instead, the planner (which expects one
-      -- posting per term) compared every posting with every term's statistics, most of a query's time.
-      SELECT q.term, q.weight * ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5)) AS w
+      -- posting per term) compared every posting with every term's statistics, most of a query's time. The average
+      -- lengths ride along, so a posting joins one row instead of also rescanning the stats CTE.
+      SELECT q.term, q.weight * ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5)) AS w, s.avg_title, s.avg_body
       FROM q JOIN df ON df.term = q.term CROSS JOIN stats s
     ), scored AS (
       SELECT p.chunk_id, sum(qw.w * f.tfn / (${k1} + f.tfn)) AS score
       FROM qw
         JOIN retrieval_postings p ON p.term = qw.term
-        CROSS JOIN stats s
         CROSS JOIN LATERAL (SELECT
-          ${titleWeight} * p.title_tf / (1 - ${titleB} + ${titleB} * p.title_length / s.avg_title)
-          + p.body_tf / (1 - ${b} + ${b} * p.body_length / s.avg_body) AS tfn) f
+          ${titleWeight} * p.title_tf / (1 - ${titleB} + ${titleB} * p.title_length / qw.avg_title)
+          + p.body_tf / (1 - ${b} + ${b} * p.body_length / qw.avg_body) AS tfn) f
       -- The explicit term list lets the planner read the postings through the (knowledge base, term) index.
       WHERE p.knowledge_base_id = ANY(${kbs}) AND p.term = ANY(${textArray(terms.map((t) => t.term))}) AND p.tenant_id = ${ctx.tenantId}
         ${filters.documentIds?.length ? sql`AND p.document_id = ANY(${uuidArray(filters.documentIds)})` : sql``}

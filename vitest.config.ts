@@ -1,7 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// Files that replace a module with vi.mock need a module graph of their own; every other file shares its worker's.
-const MOCKING = ['test/integration/auth/brute-force.test.ts'];
+import { MOCKING_FILES } from './test/helpers/mocking-files.js';
 
 export default defineConfig({
   test: {
@@ -21,9 +20,9 @@ export default defineConfig({
         // Importing the app's modules (AI SDK, AWS SDK, Fastify, parsers) took ~2 s per file, 45 % of the suite's
         // time: a worker now imports them once for all the files it runs. Files share no state through modules
         // (each builds its own app, database and fakes), so only the mocking files stay isolated.
-        test: { name: 'app', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...MOCKING], isolate: false },
+        test: { name: 'app', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...MOCKING_FILES], isolate: false },
       },
-      { extends: true, test: { name: 'mocking', include: MOCKING } },
+      { extends: true, test: { name: 'mocking', include: MOCKING_FILES } },
     ],
   },
 });

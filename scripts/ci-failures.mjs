@@ -20,6 +20,6 @@ for (const file of report.testResults ?? []) {
     const label = test.status === 'failed' ? 'FAILED' : test.status === 'passed' && test.failureMessages?.length ? 'PASSED ON RETRY' : undefined;
     if (!label) continue;
     console.log(`[${suite}] ${label} ${name} > ${test.fullName}`);
-    console.log(`    ${firstLines(test.failureMessages.join('\n'), 12)}`);
+    console.log(`    ${firstLines((test.failureMessages ?? []).join('\n'), 12)}`);
   }
 }

@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
+
+import { MOCKING_FILES } from '../helpers/mocking-files.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -13,14 +15,10 @@ const testFiles = (dir: string): string[] =>
   });
 
 describe('vitest module isolation', () => {
-  // Files share their worker's modules (vitest.config.ts): a vi.mock outside MOCKING would mock nothing, or leak.
-  it('lists every file that replaces a module in MOCKING', () => {
-    const config = readFileSync(join(root, 'vitest.config.ts'), 'utf8');
-    const mocking = new Set([...(/const MOCKING = \[([^\]]*)\]/.exec(config)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((match) => match[1]));
-    const mockers = [...testFiles('src'), ...testFiles('test')]
-      .filter((path) => /\bvi\.(mock|doMock)\(/.test(readFileSync(join(root, path), 'utf8')))
-      .map((path) => relative('.', path));
+  // Files share their worker's modules (vitest.config.ts): an unlisted vi.mock would mock nothing, or leak.
+  it('lists every file that replaces a module in MOCKING_FILES', () => {
+    const mockers = [...testFiles('src'), ...testFiles('test')].filter((path) => /\bvi\.(mock|doMock)\(/.test(readFileSync(join(root, path), 'utf8')));
     expect(mockers.length).toBeGreaterThan(0);
-    expect(mockers.filter((path) => !mocking.has(path))).toEqual([]);
+    expect(mockers.filter((path) => !MOCKING_FILES.includes(path))).toEqual([]);
   });
 });
